@@ -67,9 +67,7 @@ func BenchmarkIdentify(b *testing.B) {
 		{name: "pickle list filling the head", data: pickleFillingHead()},
 		{name: "safetensors header filling the head", data: safetensorsFillingHead()},
 	}
-	for _, s := range samples(b) {
-		cases = append(cases, s)
-	}
+	cases = append(cases, samples(b)...)
 	for _, c := range cases {
 		b.Run(strings.ReplaceAll(c.name, " ", "_"), func(b *testing.B) {
 			size := int64(len(c.data)) * 4

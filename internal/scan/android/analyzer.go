@@ -1,0 +1,227 @@
+// Package android analyzes Android packages (APKs and unpacked APK
+// directories, and lone DEX files and native libraries) into facts, and
+// runs the checks that turn those facts into hits of catalogue rules.
+package android
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/bulwark-security/bulwark/internal/androidres"
+	"github.com/bulwark-security/bulwark/internal/archive"
+	"github.com/bulwark-security/bulwark/internal/detect"
+	"github.com/bulwark-security/bulwark/internal/finding"
+)
+
+// Options configure an analysis.
+type Options struct {
+	Secrets *detect.Secrets
+	// Now is the time pins are checked against.
+	Now      time.Time
+	Logger   *slog.Logger
+	Progress func(stage string)
+	// InspectSignatures reads APK signatures; nil skips signature checks.
+	InspectSignatures SignatureInspector
+}
+
+// Input is the package to analyze.
+type Input struct {
+	Pkg archive.Package
+	// File and Size give the raw APK, for the APK Signing Block; nil for
+	// directories and lone files.
+	File io.ReaderAt
+	Size int64
+}
+
+// Warning is a part of the package that could not be analyzed.
+type Warning struct {
+	Path    string
+	Message string
+}
+
+// Result is what an analysis found.
+type Result struct {
+	App      *finding.AppInfo
+	Hits     []finding.Hit
+	Warnings []Warning
+}
+
+// App holds the facts of one package that checks read. Fields are nil or
+// empty when the package lacks the part (a lone DEX has no manifest).
+type App struct {
+	Now      time.Time
+	Names    []string
+	Manifest *Manifest
+	Table    *androidres.Table
+	Network  *NetworkConfig
+	Signing  *SigningFacts
+	Code     *codeFacts
+	Natives  []nativeLib
+	Models   []modelFile
+	Secrets  []secretSighting
+	// VersionFiles maps META-INF/*.version entries to their content.
+	VersionFiles map[string]string
+}
+
+// check is one function of facts to hits.
+type check func(*App) []finding.Hit
+
+// checks is the registry of every Android check, in report order.
+var checks = []check{
+	checkDebuggable, checkBackup, checkCleartextAllowed, checkTestOnly, checkSDKLevels,
+	checkExportedComponents, checkProviderGrants, checkTaskHijacking, checkCustomPermissions,
+	checkDangerousPermissions, checkDeepLinks,
+	checkNetworkConfig, checkPinning,
+	checkSigning,
+	checkCrypto, checkNetworkCode, checkWebView, checkStorage, checkBackdoors,
+	checkObfuscation, checkResilience,
+	checkNative, checkModels, checkSDKs, checkDirectAICalls, checkSecrets,
+}
+
+// analysis carries the state of one Analyze call.
+type analysis struct {
+	ctx  context.Context
+	in   Input
+	opt  Options
+	app  *App
+	warn []Warning
+}
+
+func (an *analysis) warnf(p, format string, args ...any) {
+	an.warn = append(an.warn, Warning{Path: p, Message: fmt.Sprintf(format, args...)})
+}
+
+func (an *analysis) stage(s string) {
+	if an.opt.Progress != nil {
+		an.opt.Progress(s)
+	}
+}
+
+// Analyze reads a package and runs every check.
+func Analyze(ctx context.Context, in Input, opt Options) (*Result, error) {
+	if opt.Secrets == nil {
+		return nil, errors.New("android: secret detectors are required")
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.Now.IsZero() {
+		opt.Now = time.Now()
+	}
+	an := &analysis{ctx: ctx, in: in, opt: opt, app: &App{Now: opt.Now, Names: in.Pkg.Names()}}
+	steps := []struct {
+		name string
+		run  func() error
+	}{
+		{"manifest and resources", an.readResources},
+		{"signatures", an.readSigning},
+		{"code", an.readCode},
+		{"native libraries, models and assets", an.readFiles},
+	}
+	for _, s := range steps {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		an.stage(s.name)
+		if err := s.run(); err != nil {
+			return nil, err
+		}
+	}
+	res := &Result{Warnings: an.warn}
+	if m := an.app.Manifest; m != nil {
+		res.App = &finding.AppInfo{Platform: "android", ID: m.Package, VersionName: m.VersionName,
+			VersionCode: m.VersionCode, MinSDK: m.MinSDK, TargetSDK: m.TargetSDK}
+	}
+	for _, c := range checks {
+		res.Hits = append(res.Hits, c(an.app)...)
+	}
+	return res, nil
+}
+
+// readResources decodes the manifest, the resource table and the network
+// security configuration. A package without a manifest (a lone DEX) is
+// fine; a manifest that cannot be decoded is a warning.
+func (an *analysis) readResources() error {
+	pkg := an.in.Pkg
+	if _, ok := pkg.Entry("resources.arsc"); ok {
+		data, err := pkg.ReadFile("resources.arsc")
+		if err == nil {
+			an.app.Table, err = androidres.ParseTable(data, androidres.TableLimits{})
+		}
+		if err != nil {
+			an.warnf("resources.arsc", "resource table not decoded: %v", err)
+		}
+	}
+	if _, ok := pkg.Entry(manifestPath); ok {
+		data, err := pkg.ReadFile(manifestPath)
+		var doc *androidres.Document
+		if err == nil {
+			doc, err = androidres.ParseXML(data, androidres.XMLLimits{})
+		}
+		if err != nil {
+			an.warnf(manifestPath, "manifest not decoded: %v", err)
+		} else {
+			an.app.Manifest = parseManifest(doc, an.app.Table)
+		}
+	}
+	m := an.app.Manifest
+	if m == nil {
+		return nil
+	}
+	nscPath := m.App.NetworkSecurityConfig
+	if nscPath == "" && m.App.NSCRef != "" {
+		an.warnf(manifestPath, "networkSecurityConfig %s could not be resolved in resources.arsc", m.App.NSCRef)
+		return nil
+	}
+	if nscPath == "" {
+		return nil
+	}
+	data, err := pkg.ReadFile(nscPath)
+	var doc *androidres.Document
+	if err == nil {
+		doc, err = androidres.ParseXML(data, androidres.XMLLimits{})
+	}
+	if err != nil {
+		an.warnf(nscPath, "network security configuration not decoded: %v", err)
+		return nil
+	}
+	an.app.Network = parseNetworkConfig(nscPath, doc, an.app.Table)
+	return nil
+}
+
+// head reads up to n bytes of an entry.
+func head(pkg archive.Package, name string, n int64) ([]byte, error) {
+	rc, err := pkg.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, n))
+	if err != nil && !errors.Is(err, archive.ErrEntryTooLarge) {
+		return b, err
+	}
+	return b, nil
+}
+
+// skipContent reports entries that are certainly not code, models or
+// text worth reading: compiled resources and images.
+func skipContent(name string) bool {
+	if strings.HasPrefix(name, "META-INF/") {
+		return false
+	}
+	ext := strings.ToLower(path.Ext(name))
+	if strings.HasPrefix(name, "res/") {
+		switch ext {
+		case ".png", ".jpg", ".jpeg", ".webp", ".gif", ".9.png", ".xml", ".ttf", ".otf":
+			return true
+		}
+	}
+	return slices.Contains([]string{".png", ".jpg", ".jpeg", ".webp", ".gif", ".ttf", ".otf", ".woff", ".woff2", ".mp3", ".ogg", ".wav", ".mp4"}, ext)
+}
