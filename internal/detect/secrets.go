@@ -183,7 +183,7 @@ func (s *Secrets) Find(text string, ctx Context) []Match {
 			if d.MinEntropy > 0 && Entropy(secret) < d.MinEntropy {
 				continue
 			}
-			if d.Labeled && !plausibleValue(secret) {
+			if d.Labeled && !plausibleValue(secret, strings.Contains(lower[loc[0]:start], " is ")) {
 				continue
 			}
 			if d.Generic && !plausibleToken(secret) {
@@ -311,8 +311,10 @@ var notValues = map[string]bool{
 	"login": true, "error": true, "failed": true, "success": true, "successful": true,
 }
 
-// plausibleValue filters the value of a label: value pair.
-func plausibleValue(v string) bool {
+// plausibleValue filters the value of a label: value pair. After "is"
+// (prose: "the password is …") the value must look unlike a word: it needs
+// a digit, a symbol, or a capital letter after the first.
+func plausibleValue(v string, prose bool) bool {
 	lv := strings.ToLower(strings.TrimRight(v, ".!:)"))
 	if len(lv) < 4 || notValues[lv] {
 		return false
@@ -329,6 +331,21 @@ func plausibleValue(v string) bool {
 	}
 	for _, p := range []string{"your", "example", "placeholder", "changeme_here", "xxxx", "<", "redacted"} {
 		if strings.Contains(lv, p) {
+			return false
+		}
+	}
+	if prose {
+		wordLike := true
+		for i, r := range v {
+			switch {
+			case r >= '0' && r <= '9', r >= 'A' && r <= 'Z' && i > 0:
+				wordLike = false
+			case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r == '-', r == '\'':
+			default:
+				wordLike = false
+			}
+		}
+		if wordLike {
 			return false
 		}
 	}

@@ -70,6 +70,8 @@ func TestFind(t *testing.T) {
 		{name: "labeled password", text: "API Password: p@ssword", want: []string{"labeled-credential"}},
 		{name: "labeled API key", text: "API Key: 123secretapikey123", want: []string{"labeled-credential"}},
 		{name: "UI prompt is not a credential", text: "Password: required", want: nil},
+		{name: "prose about a password is not a credential", text: "Your password is case-sensitive", want: nil},
+		{name: "a password given in prose is", text: "Username is CrazyUser, Password is CrazyPassword", want: []string{"labeled-credential"}},
 		{name: "format string is not a credential", text: "password=%s", want: nil},
 		{name: "private key header", text: "-----BEGIN RSA PRIVATE KEY-----\n" + fake(12, alnum, 64), want: []string{"private-key"}},
 		{name: "two keys in one text", text: openaiProj + " and " + anthropic, want: []string{"openai-api-key", "anthropic-api-key"}},

@@ -244,4 +244,8 @@ type Hit struct {
 	// Locations are filled in with the artifact by the scanner.
 	Locations []Location
 	Props     map[string]string
+	// Severity, when set, replaces the rule's default for this occurrence
+	// (a launcher activity is exported by design: it is reported, but
+	// below the level that fails a build).
+	Severity *Severity
 }

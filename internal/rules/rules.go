@@ -165,13 +165,17 @@ func (c *Catalog) Complete(artifact string, h finding.Hit) (finding.Finding, err
 	if msg == "" {
 		msg = r.Title
 	}
+	sev := r.Severity
+	if h.Severity != nil {
+		sev = *h.Severity
+	}
 	return finding.Finding{
 		RuleID:      r.ID,
 		RuleName:    r.Name,
 		Title:       r.Title,
 		Category:    r.Category,
 		Kind:        r.Kind,
-		Severity:    r.Severity,
+		Severity:    sev,
 		Confidence:  r.Confidence,
 		Message:     msg,
 		Evidence:    h.Evidence,

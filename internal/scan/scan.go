@@ -243,7 +243,7 @@ func (s *Scanner) scanOne(ctx context.Context, rep *finding.Report, p string, k 
 		Now:               s.opt.Now(),
 		Logger:            s.opt.Logger,
 		Progress:          func(stage string) { s.progress("  %s", stage) },
-		InspectSignatures: nil, // PENDING apksign
+		InspectSignatures: inspectSignatures,
 	})
 	if err != nil {
 		return &InputError{Path: p, Err: err}

@@ -161,17 +161,25 @@ func checkExportedComponents(a *App) []finding.Hit {
 			continue
 		}
 		msg := fmt.Sprintf("%s %s is reachable by any app: %s, no permission", c.Kind, c.Name, why)
-		if c.IsLauncher() {
+		var sev *finding.Severity
+		switch {
+		case c.IsLauncher():
 			msg += " (launcher entry point: exported by design, review how it handles intents)"
+			sev = severity(finding.SeverityInfo)
+		case c.IsBrowsable():
+			msg += " (deep-link entry point: exported by design, validate every URL parameter)"
+			sev = severity(finding.SeverityLow)
 		}
 		if c.Kind == "provider" && (c.ReadPermission != "" || c.WritePermission != "") {
 			msg = fmt.Sprintf("provider %s is exported with only a read or a write permission", c.Name)
 		}
 		hits = append(hits, finding.Hit{Rule: "android-exported-component", Key: c.Kind + ":" + c.Name, Message: msg,
-			Evidence: why, Locations: manifestLoc(c.Name, c.Line), Props: map[string]string{"component": c.Kind}})
+			Evidence: why, Locations: manifestLoc(c.Name, c.Line), Props: map[string]string{"component": c.Kind}, Severity: sev})
 	}
 	return hits
 }
+
+func severity(s finding.Severity) *finding.Severity { return &s }
 
 func checkProviderGrants(a *App) []finding.Hit {
 	if a.Manifest == nil {

@@ -218,6 +218,17 @@ func parseComponent(e *androidres.Element, pkg string, table *androidres.Table) 
 	return c
 }
 
+// IsBrowsable reports whether web pages and other apps can open the
+// component with a URL.
+func (c Component) IsBrowsable() bool {
+	for _, f := range c.Filters {
+		if slices.Contains(f.Categories, "android.intent.category.BROWSABLE") {
+			return true
+		}
+	}
+	return false
+}
+
 // qualify expands ".Foo" and "Foo" class names against the package.
 func qualify(pkg, name string) string {
 	switch {

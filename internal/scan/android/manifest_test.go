@@ -279,3 +279,27 @@ func TestNetworkSecurityConfigChecks(t *testing.T) {
 		})
 	}
 }
+
+func TestExportedEntryPointsAreReportedBelowFailingLevels(t *testing.T) {
+	t.Parallel()
+	app := testApp{minSDK: 24, targetSDK: 30, components: []*axmltest.Node{
+		withFilter(component("activity", ".Main"), []string{"android.intent.action.MAIN"}, []string{"android.intent.category.LAUNCHER"}),
+		withFilter(component("activity", ".Link"), []string{"android.intent.action.VIEW"}, []string{"android.intent.category.BROWSABLE"}),
+		component("activity", ".Admin", axmltest.ABool("exported", idExported, true)),
+	}}
+	want := map[string]string{"com.example.app.Main": "info", "com.example.app.Link": "low", "com.example.app.Admin": "default"}
+	for _, h := range hitsOf(analyzeAPK(t, app.apk(t)), "android-exported-component") {
+		got := "default"
+		if h.Severity != nil {
+			got = h.Severity.String()
+		}
+		name := h.Locations[0].Symbol
+		if want[name] != got {
+			t.Errorf("%s: severity %s, want %s", name, got, want[name])
+		}
+		delete(want, name)
+	}
+	if len(want) > 0 {
+		t.Errorf("not reported: %v", want)
+	}
+}

@@ -138,9 +138,6 @@ func checkSigning(a *App) []finding.Hit {
 		if sg.KeyAlgorithm == "RSA" && sg.KeyBits > 0 && sg.KeyBits < 2048 {
 			weak = append(weak, fmt.Sprintf("RSA-%d key", sg.KeyBits))
 		}
-		if leaf != nil && isWeakDigest(leaf.SignatureAlgorithm.String()) {
-			weak = append(weak, "certificate signed with "+leaf.SignatureAlgorithm.String())
-		}
 		if len(weak) > 0 {
 			key := fmt.Sprintf("v%s:%s", schemeName(sg.Scheme), strings.Join(weak, ","))
 			if weakDone[key] {

@@ -1,0 +1,162 @@
+package scan
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bulwark-security/bulwark/internal/detect"
+	"github.com/bulwark-security/bulwark/internal/finding"
+	"github.com/bulwark-security/bulwark/internal/rules"
+)
+
+// corpusDir finds ../shared/corpus next to the repository.
+func corpusDir(t *testing.T) string {
+	t.Helper()
+	dir, _ := os.Getwd()
+	for range 6 {
+		p := filepath.Join(dir, "shared", "corpus")
+		if st, err := os.Stat(p); err == nil && st.IsDir() {
+			return p
+		}
+		dir = filepath.Dir(dir)
+	}
+	t.Skip("../shared/corpus not found: corpus tests skipped")
+	return ""
+}
+
+type manifestFile struct {
+	Files []struct {
+		File     string `json:"file"`
+		Expected []struct {
+			ID     string          `json:"id"`
+			Expect json.RawMessage `json:"expect"`
+		} `json:"expected_static_findings"`
+	} `json:"files"`
+}
+
+type conceptMap struct {
+	Concepts   map[string][]string `json:"concepts"`
+	Categories map[string]string   `json:"categories"`
+}
+
+func newTestScanner(t testing.TB) *Scanner {
+	t.Helper()
+	cat, err := rules.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Options{Catalog: cat, Secrets: detect.Default(), Now: func() time.Time { return time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestCorpusExpectedFindings scans every app of ../shared/corpus and
+// checks the expectations of its MANIFEST.json: expect=true present,
+// expect=false absent, a number is the exact count of findings.
+func TestCorpusExpectedFindings(t *testing.T) {
+	dir := corpusDir(t)
+	var man manifestFile
+	readJSON(t, filepath.Join(dir, "MANIFEST.json"), &man)
+	var cm conceptMap
+	readJSON(t, filepath.Join("testdata", "corpus-rules.json"), &cm)
+	s := newTestScanner(t)
+	for _, f := range man.Files {
+		if !strings.HasPrefix(f.File, "android/") {
+			continue
+		}
+		t.Run(f.File, func(t *testing.T) {
+			rep, err := s.Scan(context.Background(), []string{filepath.Join(dir, f.File)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			counts := map[string]int{}
+			categories := map[string]int{}
+			for _, x := range rep.Findings {
+				counts[x.RuleName]++
+				categories[x.Category]++
+				assertMasked(t, x)
+			}
+			for _, e := range f.Expected {
+				got := 0
+				if cat, ok := cm.Categories[e.ID]; ok {
+					got = categories[cat]
+				} else {
+					names, ok := cm.Concepts[e.ID]
+					if !ok {
+						t.Errorf("%s: no rule mapped in testdata/corpus-rules.json", e.ID)
+						continue
+					}
+					for _, n := range names {
+						got += counts[n]
+					}
+				}
+				var want any
+				if err := json.Unmarshal(e.Expect, &want); err != nil {
+					t.Fatalf("%s: expect: %v", e.ID, err)
+				}
+				switch w := want.(type) {
+				case bool:
+					if w && got == 0 {
+						t.Errorf("%s: expected a finding, got none", e.ID)
+					}
+					if !w && got != 0 {
+						t.Errorf("%s: expected no finding, got %d", e.ID, got)
+					}
+				case float64:
+					if got != int(w) {
+						t.Errorf("%s: got %d findings, want %d", e.ID, got, int(w))
+					}
+				default:
+					t.Errorf("%s: unexpected expectation %s", e.ID, e.Expect)
+				}
+			}
+		})
+	}
+}
+
+// TestCorpusUnsupportedInputs checks that iOS samples are refused with
+// ErrUnsupported until the iOS analyzer exists.
+func TestCorpusUnsupportedInputs(t *testing.T) {
+	dir := corpusDir(t)
+	s := newTestScanner(t)
+	for _, name := range []string{"ios/mobsf-test-ios.ipa", "ios/mobsf-test-macho.dylib"} {
+		p := filepath.Join(dir, name)
+		if _, err := os.Stat(p); err != nil {
+			continue
+		}
+		_, err := s.Scan(context.Background(), []string{p})
+		if !errors.Is(err, ErrUnsupported) {
+			t.Errorf("%s: err = %v, want ErrUnsupported", name, err)
+		}
+	}
+}
+
+// assertMasked fails when a finding's evidence shows a secret in full.
+func assertMasked(t *testing.T, f finding.Finding) {
+	t.Helper()
+	if f.Category != "secrets" && f.Category != "ai" {
+		return
+	}
+	if f.Evidence != "" && !strings.Contains(f.Evidence, "…") && !strings.HasPrefix(f.Evidence, "sha256:") && f.Kind == finding.KindWeakness && strings.HasPrefix(f.RuleName, "secret-") {
+		t.Errorf("%s: evidence %q is not masked", f.RuleID, f.Evidence)
+	}
+}
+
+func readJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
