@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/sha256"
+	"encoding/binary"
 	"crypto/x509/pkix"
 	"io"
 	"os"
@@ -89,26 +90,45 @@ func TestCorpusSignatures(t *testing.T) {
 	}
 }
 
+// FuzzSigningBlock fuzzes the APK Signing Block's id-value pairs and the
+// signers inside them (the part of the file an attacker controls most).
 func FuzzSigningBlock(f *testing.F) {
 	rk, ek := keys(f)
 	cert := selfSigned(f, ek, pkix.Name{CommonName: "fuzz"})
 	apk := signV2(f, zipBytes(f, signV1(f, appFiles, rk, selfSigned(f, rk, pkix.Name{CommonName: "v1"}), crypto.SHA256, "2")), ek, cert)
-	f.Add(apk)
-	f.Add([]byte("PK\x05\x06" + string(make([]byte, 18))))
+	zl, err := findEOCD(bytes.NewReader(apk), int64(len(apk)))
+	if err != nil {
+		f.Fatal(err)
+	}
+	size := int64(binary.LittleEndian.Uint64(apk[zl.cdOffset-24:]))
+	f.Add(apk[zl.cdOffset-size : zl.cdOffset-24]) // the pairs
+	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		pairs, _, err := readSigningBlock(bytes.NewReader(data), int64(len(data)), 1<<20)
+		pairs, err := parsePairs(data)
 		if err != nil {
 			return
 		}
-		for id, v := range pairs {
-			if id == blockV2 || id == blockV3 || id == blockV31 {
-				if signers, err := parseSigners(v, 2); err == nil {
+		for _, scheme := range []struct {
+			id uint32
+			n  int
+		}{{blockV2, 2}, {blockV3, 3}, {blockV31, 31}} {
+			if v, ok := pairs[scheme.id]; ok {
+				if signers, err := parseSigners(v, scheme.n); err == nil {
 					for _, s := range signers {
 						s.verify()
 					}
 				}
 			}
 		}
+	})
+}
+
+// FuzzReadSigningBlock fuzzes locating the block from the end of a file.
+func FuzzReadSigningBlock(f *testing.F) {
+	f.Add(zipBytes(f, appFiles))
+	f.Add([]byte("PK\x05\x06" + string(make([]byte, 18))))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		readSigningBlock(bytes.NewReader(data), int64(len(data)), 1<<20)
 	})
 }
 
