@@ -116,24 +116,42 @@ func Analyze(ctx context.Context, in Input, opt Options) (*Result, error) {
 		opt.Now = time.Now()
 	}
 	an := &analysis{ctx: ctx, in: in, opt: opt, app: &App{Now: opt.Now, Names: in.Pkg.Names()}}
+	an.stage("manifest and resources")
+	if err := an.readResources(); err != nil {
+		return nil, err
+	}
+	// Signatures need only the raw file and the entries: verify them on
+	// another core while the code is read. Their warnings join the others
+	// once both are done.
+	sigDone := make(chan struct{})
+	sign := &analysis{ctx: ctx, in: in, opt: opt, app: &App{Manifest: an.app.Manifest}}
+	go func() {
+		defer close(sigDone)
+		sign.readSigning()
+	}()
 	steps := []struct {
 		name string
 		run  func() error
 	}{
-		{"manifest and resources", an.readResources},
-		{"signatures", an.readSigning},
 		{"code", an.readCode},
 		{"native libraries, models and assets", an.readFiles},
 	}
+	var stepErr error
 	for _, s := range steps {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+		if stepErr = ctx.Err(); stepErr != nil {
+			break
 		}
 		an.stage(s.name)
-		if err := s.run(); err != nil {
-			return nil, err
+		if stepErr = s.run(); stepErr != nil {
+			break
 		}
 	}
+	<-sigDone
+	if stepErr != nil {
+		return nil, stepErr
+	}
+	an.app.Signing = sign.app.Signing
+	an.warn = append(an.warn, sign.warn...)
 	res := &Result{Warnings: an.warn}
 	if m := an.app.Manifest; m != nil {
 		res.App = &finding.AppInfo{Platform: "android", ID: m.Package, VersionName: m.VersionName,
