@@ -15,7 +15,7 @@ import (
 const appClass = "Lcom/example/app/Chat;"
 
 func sArg(v string) arg { return arg{Known: true, IsStr: true, Str: v} }
-func num(v int64) arg  { return arg{Known: true, Int: v} }
+func num(v int64) arg   { return arg{Known: true, Int: v} }
 
 func appWith(cf *codeFacts) *App {
 	return &App{Manifest: &Manifest{Package: "com.example.app", MinSDK: 24, TargetSDK: 34}, Code: cf}
@@ -85,16 +85,16 @@ func TestHardcodedKeyNeedsCrypto(t *testing.T) {
 func TestKeyShaped(t *testing.T) {
 	t.Parallel()
 	for s, want := range map[string]bool{
-		"This is the super secret key 123":                 true,  // 32 bytes of text
-		"8d127684cbc37c17616d806cf50473cc":                 true,  // 16 bytes in hex
-		"5UJiFctbmgbDoLXmpL12mkno8HT4Lv8dlat8FxR2GOc=":     true,  // 32 bytes in Base64
-		"MyVerySecretKey1":                                 true,  // 16 characters with a digit
-		"getSharedPreferences":                             false, // identifier
-		"com.example.app.MainActivity.x":                   false, // class name
-		"AES/CBC/PKCS5Padding":                             false,
-		"https://api.example.com/v1/x":                     false,
-		"ABCDEFGHIJKLMNOP":                                 false, // no digit, no space: a constant name
-		"short":                                            false,
+		"This is the super secret key 123":             true,  // 32 bytes of text
+		"8d127684cbc37c17616d806cf50473cc":             true,  // 16 bytes in hex
+		"5UJiFctbmgbDoLXmpL12mkno8HT4Lv8dlat8FxR2GOc=": true,  // 32 bytes in Base64
+		"MyVerySecretKey1":                             true,  // 16 characters with a digit
+		"getSharedPreferences":                         false, // identifier
+		"com.example.app.MainActivity.x":               false, // class name
+		"AES/CBC/PKCS5Padding":                         false,
+		"https://api.example.com/v1/x":                 false,
+		"ABCDEFGHIJKLMNOP":                             false, // no digit, no space: a constant name
+		"short":                                        false,
 	} {
 		if got := keyShaped(s); got != want {
 			t.Errorf("keyShaped(%q) = %v, want %v", s, got, want)
