@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
@@ -102,7 +103,7 @@ func TestJSONKeepsMarkupInEvidenceReadable(t *testing.T) {
 }
 
 // schemaSections maps each type of the JSON report to the heading of its
-// section in SCHEMA.md.
+// section in docs/report-schema.md.
 var schemaSections = []struct {
 	heading string
 	typ     reflect.Type
@@ -146,7 +147,7 @@ func jsonFields(t reflect.Type) []string {
 var schemaRow = regexp.MustCompile("^\\| `([^`]+)` \\|")
 
 // documentedFields returns the field names in the table of a section of
-// SCHEMA.md ("## heading" up to the next "## ").
+// docs/report-schema.md ("## heading" up to the next "## ").
 func documentedFields(doc, heading string) ([]string, bool) {
 	var names []string
 	in, found := false, false
@@ -167,7 +168,7 @@ func documentedFields(doc, heading string) ([]string, bool) {
 
 func TestSchemaDocumentsEveryField(t *testing.T) {
 	t.Parallel()
-	doc, err := os.ReadFile("SCHEMA.md")
+	doc, err := os.ReadFile(schemaDoc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,10 +177,10 @@ func TestSchemaDocumentsEveryField(t *testing.T) {
 			t.Parallel()
 			got, found := documentedFields(string(doc), s.heading)
 			if !found {
-				t.Fatalf("SCHEMA.md has no section %q for %s", "## "+s.heading, s.typ)
+				t.Fatalf("docs/report-schema.md has no section %q for %s", "## "+s.heading, s.typ)
 			}
 			if diff := cmp.Diff(jsonFields(s.typ), got); diff != "" {
-				t.Errorf("fields of %s and the table in SCHEMA.md section %q differ (-code +documented):\n%s", s.typ, s.heading, diff)
+				t.Errorf("fields of %s and the table in docs/report-schema.md section %q differ (-code +documented):\n%s", s.typ, s.heading, diff)
 			}
 		})
 	}
@@ -187,22 +188,25 @@ func TestSchemaDocumentsEveryField(t *testing.T) {
 
 func TestSchemaExampleDecodesIntoTheReport(t *testing.T) {
 	t.Parallel()
-	doc, err := os.ReadFile("SCHEMA.md")
+	doc, err := os.ReadFile(schemaDoc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, rest, ok := strings.Cut(string(doc), "```json\n")
 	example, _, ok2 := strings.Cut(rest, "```")
 	if !ok || !ok2 {
-		t.Fatal("SCHEMA.md has no ```json example")
+		t.Fatal("docs/report-schema.md has no ```json example")
 	}
 	dec := json.NewDecoder(strings.NewReader(example))
 	dec.DisallowUnknownFields()
 	var r finding.Report
 	if err := dec.Decode(&r); err != nil {
-		t.Fatalf("the example in SCHEMA.md does not decode into finding.Report: %v", err)
+		t.Fatalf("the example in docs/report-schema.md does not decode into finding.Report: %v", err)
 	}
 	if len(r.Findings) == 0 || len(r.Targets) == 0 {
 		t.Errorf("the example has %d targets and %d findings, want at least one of each", len(r.Targets), len(r.Findings))
 	}
 }
+
+// schemaDoc is the documentation of the JSON report.
+var schemaDoc = filepath.Join("..", "..", "docs", "report-schema.md")

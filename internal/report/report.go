@@ -1,5 +1,5 @@
 // Package report writes a scan's findings for people and for machines: a
-// table for terminals and CI logs, the documented JSON schema (SCHEMA.md),
+// table for terminals and CI logs, the documented JSON schema (docs/report-schema.md),
 // SARIF 2.1.0 for GitHub code scanning and other SARIF consumers, and a
 // self-contained HTML page.
 //
@@ -27,7 +27,7 @@ type Format string
 const (
 	// FormatTable is a human summary for terminals and CI logs.
 	FormatTable Format = "table"
-	// FormatJSON is the documented, stable JSON report (SCHEMA.md).
+	// FormatJSON is the documented, stable JSON report (docs/report-schema.md).
 	FormatJSON Format = "json"
 	// FormatSARIF is SARIF 2.1.0 as GitHub code scanning accepts it.
 	FormatSARIF Format = "sarif"
