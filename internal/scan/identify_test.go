@@ -1,0 +1,52 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestUnsupportedKindsAreRefusedWithAReason(t *testing.T) {
+	dir := t.TempDir()
+	aab := filepath.Join(dir, "app.apk") // the name lies: content decides
+	writeZip(t, aab, map[string][]byte{"BundleConfig.pb": {1}, "base/manifest/AndroidManifest.xml": {1}})
+	ipa := filepath.Join(dir, "app.zip")
+	writeZip(t, ipa, map[string][]byte{"Payload/App.app/Info.plist": {1}})
+	src := filepath.Join(dir, "src")
+	os.MkdirAll(src, 0o755)
+	os.WriteFile(filepath.Join(src, "build.gradle.kts"), []byte("plugins {}"), 0o644)
+	other := filepath.Join(dir, "docs.zip")
+	writeZip(t, other, map[string][]byte{"readme.txt": []byte("hello")})
+	s := newTestScanner(t)
+	for path, want := range map[string]string{aab: "App Bundles", ipa: "iOS", src: "source trees", other: "not an app package"} {
+		_, err := s.Scan(context.Background(), []string{path})
+		var ie *InputError
+		if !errors.Is(err, ErrUnsupported) || !errors.As(err, &ie) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: err = %v, want ErrUnsupported mentioning %q", filepath.Base(path), err, want)
+		}
+	}
+}
+
+func TestDirectoryScansRecognizedFilesOnly(t *testing.T) {
+	corpus := corpusDir(t)
+	dir := t.TempDir()
+	data, err := os.ReadFile(filepath.Join(corpus, "android", "uncrackable-level1.apk"))
+	if err != nil {
+		t.Skip("uncrackable-level1.apk not in corpus")
+	}
+	os.WriteFile(filepath.Join(dir, "release.bin"), data, 0o644) // an APK under another name
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("not an artifact"), 0o644)
+	rep, err := newTestScanner(t).Scan(context.Background(), []string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Targets) != 1 || rep.Targets[0].Type != string(KindAPK) {
+		t.Fatalf("targets = %+v, want the one APK", rep.Targets)
+	}
+	if rep.Targets[0].App == nil || rep.Targets[0].App.ID != "owasp.mstg.uncrackable1" {
+		t.Errorf("app = %+v", rep.Targets[0].App)
+	}
+}
