@@ -175,6 +175,59 @@ var watchedFields = map[string]string{
 	"Landroid/os/Build;->PRODUCT":                                              "Build.PRODUCT",
 }
 
+// merge adds the facts of another DEX file, read after this one.
+func (cf *codeFacts) merge(o *codeFacts) {
+	cf.dexFiles = append(cf.dexFiles, o.dexFiles...)
+	cf.classes = append(cf.classes, o.classes...)
+	cf.literals = append(cf.literals, o.literals...)
+	cf.calls = append(cf.calls, o.calls...)
+	cf.keyCandidates = append(cf.keyCandidates, o.keyCandidates...)
+	cf.ivSites = append(cf.ivSites, o.ivSites...)
+	cf.trustAll = append(cf.trustAll, o.trustAll...)
+	cf.hostnameAll = append(cf.hostnameAll, o.hostnameAll...)
+	cf.sslProceed = append(cf.sslProceed, o.sslProceed...)
+	cf.inputCompares = append(cf.inputCompares, o.inputCompares...)
+	cf.cryptoMethods = mergeFirst(cf.cryptoMethods, o.cryptoMethods)
+	cf.ivArrays = mergeFirst(cf.ivArrays, o.ivArrays)
+	cf.flagsReaders = mergeFirst(cf.flagsReaders, o.flagsReaders)
+	cf.debugCallees = mergeFirst(cf.debugCallees, o.debugCallees)
+	cf.referenced = mergeFirst(cf.referenced, o.referenced)
+	cf.aiClass = mergeFirst(cf.aiClass, o.aiClass)
+	for k, v := range o.fields {
+		if cf.fields == nil {
+			cf.fields = make(map[string][]site)
+		}
+		cf.fields[k] = append(cf.fields[k], v...)
+	}
+	for k, v := range o.classRefs {
+		if cf.classRefs == nil {
+			cf.classRefs = make(map[string][]string)
+		}
+		for _, ref := range v {
+			if !slices.Contains(cf.classRefs[k], ref) {
+				cf.classRefs[k] = append(cf.classRefs[k], ref)
+			}
+		}
+	}
+}
+
+// mergeFirst adds the entries of b that a lacks: the first DEX file to
+// mention a key keeps it.
+func mergeFirst[V any](a, b map[string]V) map[string]V {
+	if len(b) == 0 {
+		return a
+	}
+	if a == nil {
+		a = make(map[string]V, len(b))
+	}
+	for k, v := range b {
+		if _, ok := a[k]; !ok {
+			a[k] = v
+		}
+	}
+	return a
+}
+
 // methodKey names a method uniquely across DEX files.
 func methodKey(class, name, proto string) string { return class + "->" + name + proto }
 

@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/bulwark-security/bulwark/internal/archive"
@@ -91,43 +93,92 @@ func isText(h []byte) bool {
 	return ctrl*100 < len(h)
 }
 
-// readCode parses every DEX file of the package, one at a time.
+// readCode parses every DEX file of the package (multidex and DEX files
+// hidden elsewhere, recognized by content). Files are reduced to facts on
+// several cores, each released once reduced, then merged in package order
+// so that results do not depend on scheduling.
 func (an *analysis) readCode() error {
-	cf := &codeFacts{}
-	found := false
+	var names []string
 	for _, name := range an.in.Pkg.Names() {
 		if strings.HasSuffix(name, "/") || skipContent(name) || strings.HasPrefix(name, "res/") {
 			continue
 		}
-		h, err := head(an.in.Pkg, name, 4)
-		if err != nil || !bytes.HasPrefix(h, []byte("dex\n")) {
-			continue
+		if h, err := head(an.in.Pkg, name, 4); err == nil && bytes.HasPrefix(h, []byte("dex\n")) {
+			names = append(names, name)
 		}
-		if err := an.ctx.Err(); err != nil {
-			return err
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	results := make([]dexResult, len(names))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(names), maxDexWorkers) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				results[i] = an.reduceDex(names[i])
+			}
+		}()
+	}
+	var err error
+	for i, name := range names {
+		if err = an.ctx.Err(); err != nil {
+			break
 		}
-		found = true
 		an.stage("code: " + name)
-		data, err := an.in.Pkg.ReadFile(name)
-		if err != nil {
-			an.warnf(name, "DEX file not read: %v", err)
-			continue
-		}
-		f, err := dex.Parse(data, dex.Limits{})
-		if err != nil {
-			an.warnf(name, "DEX file not decoded: %v", err)
-			continue
-		}
-		for _, w := range f.Warnings {
-			an.warnf(name, "%s", w)
-		}
-		cf.readDex(name, f, an.app.isAppCode)
+		jobs <- i
 	}
-	if found {
-		an.app.Code = cf
-		an.app.Secrets = append(an.app.Secrets, scanLiterals(cf, an.opt.Secrets)...)
+	close(jobs)
+	wg.Wait()
+	if err != nil {
+		return err
 	}
+	cf := &codeFacts{}
+	for _, r := range results {
+		an.warn = append(an.warn, r.warnings...)
+		if r.facts != nil {
+			cf.merge(r.facts)
+			an.app.Secrets = append(an.app.Secrets, r.secrets...)
+		}
+	}
+	an.app.Code = cf
 	return nil
+}
+
+// maxDexWorkers bounds how many DEX files are decoded at once (each takes
+// about four times its size in memory while it is reduced).
+const maxDexWorkers = 4
+
+// dexResult is what one DEX file contributes.
+type dexResult struct {
+	facts    *codeFacts
+	secrets  []secretSighting
+	warnings []Warning
+}
+
+// reduceDex reads, parses and reduces one DEX file. It touches no shared
+// state, so it runs on any goroutine.
+func (an *analysis) reduceDex(name string) dexResult {
+	var r dexResult
+	data, err := an.in.Pkg.ReadFile(name)
+	if err != nil {
+		r.warnings = append(r.warnings, Warning{Path: name, Message: fmt.Sprintf("DEX file not read: %v", err)})
+		return r
+	}
+	f, err := dex.Parse(data, dex.Limits{})
+	if err != nil {
+		r.warnings = append(r.warnings, Warning{Path: name, Message: fmt.Sprintf("DEX file not decoded: %v", err)})
+		return r
+	}
+	for _, w := range f.Warnings {
+		r.warnings = append(r.warnings, Warning{Path: name, Message: w})
+	}
+	r.facts = &codeFacts{}
+	r.facts.readDex(name, f, an.app.isAppCode)
+	r.secrets = scanLiterals(r.facts, an.opt.Secrets)
+	return r
 }
 
 // readFiles looks at every other entry: native libraries, models, text
