@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/bulwark-security/bulwark/internal/detect"
 	"github.com/bulwark-security/bulwark/internal/finding"
 	"github.com/bulwark-security/bulwark/internal/rules"
@@ -158,5 +160,23 @@ func readJSON(t *testing.T, path string, v any) {
 	}
 	if err := json.Unmarshal(data, v); err != nil {
 		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// TestScanIsDeterministic scans the same app twice: DEX files are reduced
+// concurrently, so the report must not depend on scheduling.
+func TestScanIsDeterministic(t *testing.T) {
+	apk := filepath.Join(corpusDir(t), "android", "androgoat.apk")
+	s := newTestScanner(t)
+	first, err := s.Scan(context.Background(), []string{apk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := s.Scan(context.Background(), []string{apk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(first.Findings, second.Findings); diff != "" {
+		t.Errorf("two scans differ (-first +second):\n%s", diff)
 	}
 }
