@@ -1,7 +1,6 @@
 package androidres
 
 import (
-	"archive/zip"
 	"bytes"
 	"io"
 	"os"
@@ -13,6 +12,7 @@ import (
 	"github.com/shogo82148/androidbinary"
 
 	"github.com/bulwark-security/bulwark/internal/androidres/axmltest"
+	"github.com/bulwark-security/bulwark/internal/testcorpus"
 )
 
 func sampleManifest() *axmltest.Node {
@@ -188,52 +188,18 @@ func TestParseTableRejectsHostileInput(t *testing.T) {
 	}
 }
 
-// corpusDir finds ../shared/corpus from the package directory.
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for range 6 {
-		p := filepath.Join(dir, "shared", "corpus")
-		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			return p
-		}
-		dir = filepath.Dir(dir)
-	}
-	t.Skip("../shared/corpus not found: corpus tests skipped")
-	return ""
-}
-
-func readEntry(t *testing.T, apk, name string) []byte {
-	t.Helper()
-	zr, err := zip.OpenReader(apk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer zr.Close()
-	f, err := zr.Open(name)
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // TestCorpusAgreesWithReferenceDecoder decodes every corpus manifest with
 // this package and with androidbinary (the reference) and compares
 // element names and attribute values.
 func TestCorpusAgreesWithReferenceDecoder(t *testing.T) {
 	t.Parallel()
-	apks, _ := filepath.Glob(filepath.Join(corpusDir(t), "android", "*.apk"))
+	apks, _ := filepath.Glob(filepath.Join(testcorpus.Dir(t), "android", "*.apk"))
 	if len(apks) == 0 {
 		t.Skip("no corpus APKs")
 	}
 	for _, apk := range apks {
 		t.Run(filepath.Base(apk), func(t *testing.T) {
-			data := readEntry(t, apk, "AndroidManifest.xml")
+			data := testcorpus.ZipEntry(t, apk, "AndroidManifest.xml")
 			doc, err := ParseXML(data, XMLLimits{})
 			if err != nil {
 				t.Fatal(err)
@@ -258,7 +224,7 @@ func TestCorpusAgreesWithReferenceDecoder(t *testing.T) {
 					}
 				}
 			})
-			if _, err := ParseTable(readEntry(t, apk, "resources.arsc"), TableLimits{}); err != nil {
+			if _, err := ParseTable(testcorpus.ZipEntry(t, apk, "resources.arsc"), TableLimits{}); err != nil {
 				t.Errorf("resources.arsc: %v", err)
 			}
 		})
@@ -267,15 +233,15 @@ func TestCorpusAgreesWithReferenceDecoder(t *testing.T) {
 
 func TestCorpusNetworkSecurityConfigResolves(t *testing.T) {
 	t.Parallel()
-	apk := filepath.Join(corpusDir(t), "android", "androgoat.apk")
+	apk := filepath.Join(testcorpus.Dir(t), "android", "androgoat.apk")
 	if _, err := os.Stat(apk); err != nil {
 		t.Skip("androgoat.apk not in corpus")
 	}
-	doc, err := ParseXML(readEntry(t, apk, "AndroidManifest.xml"), XMLLimits{})
+	doc, err := ParseXML(testcorpus.ZipEntry(t, apk, "AndroidManifest.xml"), XMLLimits{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tab, err := ParseTable(readEntry(t, apk, "resources.arsc"), TableLimits{})
+	tab, err := ParseTable(testcorpus.ZipEntry(t, apk, "resources.arsc"), TableLimits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +254,7 @@ func TestCorpusNetworkSecurityConfigResolves(t *testing.T) {
 	if !ok || v.Str != "res/xml/network_security_config.xml" {
 		t.Errorf("resolved to %+v, %v", v, ok)
 	}
-	nsc, err := ParseXML(readEntry(t, apk, v.Str), XMLLimits{})
+	nsc, err := ParseXML(testcorpus.ZipEntry(t, apk, v.Str), XMLLimits{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,24 +9,11 @@ import (
 	"encoding/binary"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"testing"
-)
 
-func corpusAPK(t testing.TB, name string) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for range 6 {
-		p := filepath.Join(dir, "shared", "corpus", "android", name)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		dir = filepath.Dir(dir)
-	}
-	t.Skipf("../shared/corpus/android/%s not found: corpus tests skipped", name)
-	return ""
-}
+	"github.com/bulwark-security/bulwark/internal/testcorpus"
+)
 
 // zipFileArchive adapts archive/zip for tests over real files.
 type zipFileArchive struct{ r *zip.Reader }
@@ -71,7 +58,7 @@ func TestCorpusSignatures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.apk, func(t *testing.T) {
-			r := inspectFile(t, corpusAPK(t, tt.apk))
+			r := inspectFile(t, testcorpus.Path(t, "android/"+tt.apk))
 			if !slices.Equal(r.Schemes, tt.wantSchemes) {
 				t.Errorf("schemes = %v, want %v", r.Schemes, tt.wantSchemes)
 			}
@@ -163,7 +150,7 @@ func FuzzPKCS7(f *testing.F) {
 // BenchmarkContentDigest measures the v2 whole-file digest (the cost of
 // checking that nothing changed after signing).
 func BenchmarkContentDigest(b *testing.B) {
-	data, err := os.ReadFile(corpusAPK(b, "insecurebankv2.apk"))
+	data, err := os.ReadFile(testcorpus.Path(b, "android/insecurebankv2.apk"))
 	if err != nil {
 		b.Fatal(err)
 	}

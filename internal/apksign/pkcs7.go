@@ -59,17 +59,6 @@ var (
 		"2.16.840.1.101.3.4.2.2": crypto.SHA384,
 		"2.16.840.1.101.3.4.2.3": crypto.SHA512,
 		"2.16.840.1.101.3.4.2.4": crypto.SHA224,
-		"1.2.840.113549.1.1.4":   crypto.MD5, // md5WithRSA used as a digest id by old signers
-		"1.2.840.113549.1.1.5":   crypto.SHA1,
-		"1.2.840.113549.1.1.11":  crypto.SHA256,
-		"1.2.840.113549.1.1.12":  crypto.SHA384,
-		"1.2.840.113549.1.1.13":  crypto.SHA512,
-		"1.2.840.10045.4.1":      crypto.SHA1,
-		"1.2.840.10045.4.3.2":    crypto.SHA256,
-		"1.2.840.10045.4.3.3":    crypto.SHA384,
-		"1.2.840.10045.4.3.4":    crypto.SHA512,
-		"1.2.840.10040.4.3":      crypto.SHA1,
-		"2.16.840.1.101.3.4.3.2": crypto.SHA256,
 	}
 	// Signature algorithm OIDs that name their own digest.
 	sigOIDHash = map[string]crypto.Hash{
@@ -126,7 +115,11 @@ func parsePKCS7(der []byte) (*pkcs7Signer, error) {
 	}
 	si := sd.SignerInfos[0]
 	p := &pkcs7Signer{certs: certs, signature: si.Signature}
+	// Old signers name a signature algorithm where the digest belongs.
 	p.digest = digestOIDs[si.DigestAlgorithm.Algorithm.String()]
+	if p.digest == 0 {
+		p.digest = sigOIDHash[si.DigestAlgorithm.Algorithm.String()]
+	}
 	if p.digest == 0 {
 		return nil, fmt.Errorf("%w: unknown digest algorithm %v", ErrFormat, si.DigestAlgorithm.Algorithm)
 	}

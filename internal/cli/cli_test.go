@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/bulwark-security/bulwark/internal/testcorpus"
 )
 
 func run(t *testing.T, dir string, args ...string) (int, string, string) {
@@ -22,20 +24,6 @@ func run(t *testing.T, dir string, args ...string) (int, string, string) {
 	var out, errb bytes.Buffer
 	code := Run(context.Background(), args, strings.NewReader(""), &out, &errb)
 	return code, out.String(), errb.String()
-}
-
-func corpusApp(t *testing.T, name string) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for range 6 {
-		p := filepath.Join(dir, "shared", "corpus", name)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		dir = filepath.Dir(dir)
-	}
-	t.Skipf("../shared/corpus/%s not found: corpus tests skipped", name)
-	return ""
 }
 
 func TestUsageErrorsExit2(t *testing.T) {
@@ -72,7 +60,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 }
 
 func TestUnsupportedInputsExit2(t *testing.T) {
-	ipa := corpusApp(t, "ios/mobsf-test-ios.ipa")
+	ipa := testcorpus.Path(t, "ios/mobsf-test-ios.ipa")
 	code, _, stderr := run(t, "", "scan", ipa)
 	if code != ExitUsage || !strings.Contains(stderr, "not supported yet") {
 		t.Errorf("IPA: exit %d, stderr %q; want 2 and 'not supported yet'", code, stderr)
@@ -80,7 +68,7 @@ func TestUnsupportedInputsExit2(t *testing.T) {
 }
 
 func TestFailOnAndBaseline(t *testing.T) {
-	apk := corpusApp(t, "android/insecurebankv2.apk")
+	apk := testcorpus.Path(t, "android/insecurebankv2.apk")
 	tmp := t.TempDir()
 	if code, _, stderr := run(t, "", "scan", "-q", "--fail-on", "high", apk); code != ExitFindings {
 		t.Errorf("--fail-on high: exit %d, want 1 (the app is debuggable); %s", code, stderr)
@@ -122,7 +110,7 @@ func TestFailOnAndBaseline(t *testing.T) {
 }
 
 func TestConfigDisablesRulesWithReason(t *testing.T) {
-	apk := corpusApp(t, "android/insecurebankv2.apk")
+	apk := testcorpus.Path(t, "android/insecurebankv2.apk")
 	tmp := t.TempDir()
 	os.WriteFile(filepath.Join(tmp, ".bulwark.yaml"), []byte(`version: 1
 scan:
@@ -153,7 +141,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	secrets := []string{"p@ssword", "123secretapikey123", "secrettveeterapikey", "olsdfgad;lh", "This is the super secret key 123",
 		"8d127684cbc37c17616d806cf50473cc", "CrazyPassword", "vendorsecretkey"}
 	for _, app := range apps {
-		apk := corpusApp(t, app)
+		apk := testcorpus.Path(t, app)
 		for _, format := range []string{"table", "json", "sarif", "html"} {
 			code, out, stderr := run(t, "", "scan", "-q", "--format", format, apk)
 			if code != ExitOK {
@@ -169,7 +157,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 }
 
 func TestOutputFileAndFormats(t *testing.T) {
-	apk := corpusApp(t, "android/androgoat.apk")
+	apk := testcorpus.Path(t, "android/androgoat.apk")
 	tmp := t.TempDir()
 	sarif := filepath.Join(tmp, "r.sarif")
 	if code, _, stderr := run(t, "", "scan", "-q", "--format", "sarif", "-o", sarif, apk); code != ExitOK {

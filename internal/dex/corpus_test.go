@@ -9,37 +9,25 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/bulwark-security/bulwark/internal/testcorpus"
 )
 
-// corpusDir returns the directory of real third-party APKs, found by
-// walking up from the working directory to one that holds
-// shared/corpus, or skips the test.
+// corpusDir returns the directory of real third-party APKs, or skips
+// the test.
 func corpusDir(tb testing.TB) string {
 	tb.Helper()
-	dir := findCorpus()
-	if dir == "" {
-		tb.Skip("corpus not found: no shared/corpus/android above the working directory")
-	}
-	return dir
+	return filepath.Join(testcorpus.Dir(tb), "android")
 }
 
-// findCorpus returns the corpus directory, or "" when there is none.
+// findCorpus returns the APK directory of the corpus, or "" when there is
+// none.
 func findCorpus() string {
-	dir, err := os.Getwd()
-	if err != nil {
+	dir, ok := testcorpus.Find()
+	if !ok {
 		return ""
 	}
-	for {
-		c := filepath.Join(dir, "shared", "corpus", "android")
-		if st, err := os.Stat(c); err == nil && st.IsDir() {
-			return c
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
+	return filepath.Join(dir, "android")
 }
 
 var dexName = regexp.MustCompile(`^classes\d*\.dex$`)

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/bulwark-security/bulwark/internal/testcorpus"
 )
 
 // corpusDir returns the shared corpus of real third-party files, found by
@@ -25,23 +27,7 @@ func corpusDir(t testing.TB) string {
 	return dir
 }
 
-func findCorpus() (string, bool) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", false
-	}
-	for {
-		c := filepath.Join(dir, "shared", "corpus")
-		if st, err := os.Stat(c); err == nil && st.IsDir() {
-			return c, true
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", false
-		}
-		dir = parent
-	}
-}
+func findCorpus() (string, bool) { return testcorpus.Find() }
 
 // apkLibraries returns the entries of an APK whose names match pattern.
 func apkLibraries(t testing.TB, apk, pattern string) map[string][]byte {

@@ -4,10 +4,10 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/binary"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/bulwark-security/bulwark/internal/testcorpus"
 )
 
 // This file builds small valid model files of every format that Identify
@@ -24,23 +24,7 @@ func corpusDir(t testing.TB) string {
 	return ""
 }
 
-func findCorpus() (string, bool) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", false
-	}
-	for {
-		c := filepath.Join(dir, "shared", "corpus")
-		if st, err := os.Stat(c); err == nil && st.IsDir() {
-			return c, true
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", false
-		}
-		dir = parent
-	}
-}
+func findCorpus() (string, bool) { return testcorpus.Find() }
 
 // Protocol buffer encoding.
 

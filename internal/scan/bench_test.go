@@ -5,24 +5,14 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/bulwark-security/bulwark/internal/testcorpus"
 )
 
 // BenchmarkScanCorpus scans each corpus app end to end (identify, unzip,
 // decode, all checks, report assembly); the target is < 1 s for a 3.5 MB APK.
 func BenchmarkScanCorpus(b *testing.B) {
-	dir, _ := os.Getwd()
-	var corpus string
-	for range 6 {
-		if p := filepath.Join(dir, "shared", "corpus", "android"); exists(p) {
-			corpus = p
-			break
-		}
-		dir = filepath.Dir(dir)
-	}
-	if corpus == "" {
-		b.Skip("../shared/corpus not found")
-	}
-	apks, _ := filepath.Glob(filepath.Join(corpus, "*.apk"))
+	apks, _ := filepath.Glob(filepath.Join(testcorpus.Dir(b), "android", "*.apk"))
 	s := newTestScanner(b)
 	for _, apk := range apks {
 		st, _ := os.Stat(apk)
@@ -36,9 +26,4 @@ func BenchmarkScanCorpus(b *testing.B) {
 			}
 		})
 	}
-}
-
-func exists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
 }

@@ -15,22 +15,8 @@ import (
 	"github.com/bulwark-security/bulwark/internal/detect"
 	"github.com/bulwark-security/bulwark/internal/finding"
 	"github.com/bulwark-security/bulwark/internal/rules"
+	"github.com/bulwark-security/bulwark/internal/testcorpus"
 )
-
-// corpusDir finds ../shared/corpus next to the repository.
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for range 6 {
-		p := filepath.Join(dir, "shared", "corpus")
-		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			return p
-		}
-		dir = filepath.Dir(dir)
-	}
-	t.Skip("../shared/corpus not found: corpus tests skipped")
-	return ""
-}
 
 type manifestFile struct {
 	Files []struct {
@@ -64,7 +50,7 @@ func newTestScanner(t testing.TB) *Scanner {
 // checks the expectations of its MANIFEST.json: expect=true present,
 // expect=false absent, a number is the exact count of findings.
 func TestCorpusExpectedFindings(t *testing.T) {
-	dir := corpusDir(t)
+	dir := testcorpus.Dir(t)
 	var man manifestFile
 	readJSON(t, filepath.Join(dir, "MANIFEST.json"), &man)
 	var cm conceptMap
@@ -127,7 +113,7 @@ func TestCorpusExpectedFindings(t *testing.T) {
 // TestCorpusUnsupportedInputs checks that iOS samples are refused with
 // ErrUnsupported until the iOS analyzer exists.
 func TestCorpusUnsupportedInputs(t *testing.T) {
-	dir := corpusDir(t)
+	dir := testcorpus.Dir(t)
 	s := newTestScanner(t)
 	for _, name := range []string{"ios/mobsf-test-ios.ipa", "ios/mobsf-test-macho.dylib"} {
 		p := filepath.Join(dir, name)
@@ -166,7 +152,7 @@ func readJSON(t *testing.T, path string, v any) {
 // TestScanIsDeterministic scans the same app twice: DEX files are reduced
 // concurrently, so the report must not depend on scheduling.
 func TestScanIsDeterministic(t *testing.T) {
-	apk := filepath.Join(corpusDir(t), "android", "androgoat.apk")
+	apk := filepath.Join(testcorpus.Dir(t), "android", "androgoat.apk")
 	s := newTestScanner(t)
 	first, err := s.Scan(context.Background(), []string{apk})
 	if err != nil {

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/bulwark-security/bulwark/internal/testcorpus"
 )
 
 func writeZip(t *testing.T, path string, files map[string][]byte) {
@@ -86,7 +88,7 @@ func TestHostileInputs(t *testing.T) {
 // TestTruncatedCorpusAPK cuts a real APK at several points: the scan must
 // end with an error or with warnings, never with a panic.
 func TestTruncatedCorpusAPK(t *testing.T) {
-	src := filepath.Join(corpusDir(t), "android", "diva-beta.apk")
+	src := filepath.Join(testcorpus.Dir(t), "android", "diva-beta.apk")
 	data, err := os.ReadFile(src)
 	if err != nil {
 		t.Skip("diva-beta.apk not in corpus")

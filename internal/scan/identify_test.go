@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/bulwark-security/bulwark/internal/testcorpus"
 )
 
 func TestUnsupportedKindsAreRefusedWithAReason(t *testing.T) {
@@ -31,7 +33,7 @@ func TestUnsupportedKindsAreRefusedWithAReason(t *testing.T) {
 }
 
 func TestDirectoryScansRecognizedFilesOnly(t *testing.T) {
-	corpus := corpusDir(t)
+	corpus := testcorpus.Dir(t)
 	dir := t.TempDir()
 	data, err := os.ReadFile(filepath.Join(corpus, "android", "uncrackable-level1.apk"))
 	if err != nil {
