@@ -1,0 +1,66 @@
+-- Bulwark schema, version 1 (SQLite). Times are Unix milliseconds (UTC).
+CREATE TABLE users (
+    id            TEXT PRIMARY KEY,
+    username      TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    role          TEXT NOT NULL,
+    disabled      INTEGER NOT NULL DEFAULT 0,
+    created_at    INTEGER NOT NULL
+);
+CREATE TABLE sessions (
+    id             TEXT PRIMARY KEY,
+    user_id        TEXT NOT NULL REFERENCES users(id),
+    app_id         TEXT NOT NULL,
+    device_id      TEXT NOT NULL,
+    created_at     INTEGER NOT NULL,
+    revoked_at     INTEGER NOT NULL DEFAULT 0,
+    revoked_reason TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX sessions_user ON sessions(user_id);
+CREATE INDEX sessions_revoked ON sessions(revoked_at);
+CREATE TABLE refresh_tokens (
+    id         TEXT PRIMARY KEY,
+    session_id TEXT NOT NULL REFERENCES sessions(id),
+    hash       BLOB NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at    INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX refresh_tokens_session ON refresh_tokens(session_id);
+CREATE TABLE signing_keys (
+    id         TEXT PRIMARY KEY,
+    alg        TEXT NOT NULL,
+    sealed     BLOB NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE apps (
+    id         TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    settings   TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE provider_keys (
+    provider   TEXT PRIMARY KEY,
+    sealed     BLOB NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE audit_records (
+    seq       INTEGER PRIMARY KEY,
+    time      INTEGER NOT NULL,
+    app       TEXT NOT NULL,
+    user_id   TEXT NOT NULL,
+    decision  TEXT NOT NULL,
+    event     TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash      TEXT NOT NULL
+);
+CREATE INDEX audit_records_time ON audit_records(time);
+CREATE INDEX audit_records_user ON audit_records(user_id, time);
+CREATE TABLE audit_checkpoints (
+    seq       INTEGER PRIMARY KEY,
+    hash      TEXT NOT NULL,
+    time      INTEGER NOT NULL,
+    key_id    TEXT NOT NULL,
+    signature BLOB NOT NULL
+);
