@@ -104,6 +104,8 @@ var (
 	ErrRefreshReuse       = errors.New("refresh token reused: session revoked")
 	ErrSessionRevoked     = errors.New("session revoked")
 	ErrUnavailable        = errors.New("identity service unavailable")
+	// ErrInvalidUser marks a username, password or role that cannot be used.
+	ErrInvalidUser = errors.New("invalid user")
 )
 
 // ThrottledError reports a login refused by the throttle.
@@ -202,13 +204,13 @@ func New(ctx context.Context, st Store, keyring *envelope.Keyring, opt Options) 
 func (s *Service) CreateUser(ctx context.Context, username, password, role string) (User, error) {
 	username = normalizeUsername(username)
 	if err := validateUsername(username); err != nil {
-		return User{}, err
+		return User{}, fmt.Errorf("%w: %w", ErrInvalidUser, err)
 	}
 	if err := validatePassword(password); err != nil {
-		return User{}, err
+		return User{}, fmt.Errorf("%w: %w", ErrInvalidUser, err)
 	}
 	if role != RoleUser && role != RoleAdmin {
-		return User{}, fmt.Errorf("role %q: want user or admin", role)
+		return User{}, fmt.Errorf("%w: role %q: want user or admin", ErrInvalidUser, role)
 	}
 	hash, err := HashPassword(password, s.opt.Argon2)
 	if err != nil {
@@ -224,7 +226,7 @@ func (s *Service) CreateUser(ctx context.Context, username, password, role strin
 // SetPassword replaces a user's password and ends every session of the user.
 func (s *Service) SetPassword(ctx context.Context, userID, password string) error {
 	if err := validatePassword(password); err != nil {
-		return err
+		return fmt.Errorf("%w: %w", ErrInvalidUser, err)
 	}
 	hash, err := HashPassword(password, s.opt.Argon2)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/bulwark-security/bulwark/internal/audit"
 	"github.com/bulwark-security/bulwark/internal/identity"
 	"github.com/bulwark-security/bulwark/internal/store/storetest"
 )
@@ -85,4 +86,20 @@ func TestMigrationsAreIdempotent(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestAppsContractSQLite(t *testing.T) {
+	storetest.Apps(t, func(t *testing.T) storetest.AppStore { return openSQLite(t) })
+}
+
+func TestAppsContractPostgres(t *testing.T) {
+	storetest.Apps(t, func(t *testing.T) storetest.AppStore { return openPostgres(t) })
+}
+
+func TestAuditContractSQLite(t *testing.T) {
+	storetest.Audit(t, func(t *testing.T) audit.Store { return openSQLite(t) })
+}
+
+func TestAuditContractPostgres(t *testing.T) {
+	storetest.Audit(t, func(t *testing.T) audit.Store { return openPostgres(t) })
 }

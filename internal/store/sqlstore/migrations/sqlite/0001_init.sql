@@ -45,22 +45,3 @@ CREATE TABLE provider_keys (
     sealed     BLOB NOT NULL,
     updated_at INTEGER NOT NULL
 );
-CREATE TABLE audit_records (
-    seq       INTEGER PRIMARY KEY,
-    time      INTEGER NOT NULL,
-    app       TEXT NOT NULL,
-    user_id   TEXT NOT NULL,
-    decision  TEXT NOT NULL,
-    event     TEXT NOT NULL,
-    prev_hash TEXT NOT NULL,
-    hash      TEXT NOT NULL
-);
-CREATE INDEX audit_records_time ON audit_records(time);
-CREATE INDEX audit_records_user ON audit_records(user_id, time);
-CREATE TABLE audit_checkpoints (
-    seq       INTEGER PRIMARY KEY,
-    hash      TEXT NOT NULL,
-    time      INTEGER NOT NULL,
-    key_id    TEXT NOT NULL,
-    signature BLOB NOT NULL
-);
