@@ -32,6 +32,9 @@ var Version = "0.1.0-dev"
 // errFindings signals exit code 1 without printing an error.
 var errFindings = errors.New("findings at or above the failure threshold")
 
+// errAuditBroken signals exit code 1: the audit chain does not verify.
+var errAuditBroken = errors.New("the audit log does not verify")
+
 // usageError marks errors in how the command was called.
 type usageError struct{ err error }
 
@@ -61,7 +64,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		Use:   "bulwark",
 		Short: "Security for AI-powered mobile apps, from build to runtime",
 		Long: "Bulwark audits Android apps for mobile and AI-specific weaknesses (leaked AI provider keys,\n" +
-			"unprotected on-device models, cleartext traffic, exported components, weak crypto, …).",
+			"unprotected on-device models, cleartext traffic, exported components, weak crypto, …),\n" +
+			"and runs the gateway between mobile apps and AI providers (bulwark serve).",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       Version,
@@ -71,13 +75,16 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newScanCommand(e), newRulesCommand(e), newVersionCommand(e))
+	root.AddCommand(newScanCommand(e), newRulesCommand(e), newServeCommand(e), newAdminCommand(e), newAuditCommand(e), newVersionCommand(e))
 
 	err := root.ExecuteContext(ctx)
 	switch {
 	case err == nil:
 		return ExitOK
 	case errors.Is(err, errFindings):
+		return ExitFindings
+	case errors.Is(err, errAuditBroken):
+		fmt.Fprintf(stderr, "bulwark: %v\n", err)
 		return ExitFindings
 	default:
 		fmt.Fprintf(stderr, "bulwark: %v\n", err)

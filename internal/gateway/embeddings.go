@@ -1,0 +1,127 @@
+package gateway
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/bulwark-security/bulwark/internal/audit"
+	"github.com/bulwark-security/bulwark/internal/provider"
+)
+
+// maxEmbeddingInputs bounds the inputs of one embeddings request.
+const maxEmbeddingInputs = 2048
+
+// embeddings is POST /v1/embeddings, through the same stages as chat.
+func (g *Gateway) embeddings(w http.ResponseWriter, r *http.Request) {
+	p := principalOf(r.Context())
+	ev := p.event(audit.DecisionDenied, "")
+	body, ae := g.readBody(r, g.maxBody(p))
+	if ae != nil {
+		g.fail(w, r, ae, ev)
+		return
+	}
+	var req provider.EmbeddingsRequest
+	if ae := decodeBody(body, &req); ae != nil {
+		g.fail(w, r, ae, ev)
+		return
+	}
+	ev.Model = truncate(req.Model, 128)
+	if req.Model == "" {
+		g.fail(w, r, paramError("model", "model is required"), ev)
+		return
+	}
+	texts, tokenIDs, err := req.Texts()
+	if err != nil {
+		g.fail(w, r, paramError("input", err.Error()), ev)
+		return
+	}
+	if len(texts) > maxEmbeddingInputs {
+		g.fail(w, r, paramError("input", "too many inputs in one request"), ev)
+		return
+	}
+	m, ae := g.resolveModel(p, req.Model, "embeddings")
+	if ae != nil {
+		g.fail(w, r, ae, ev)
+		return
+	}
+	text := strings.Join(texts, "\n")
+	ev.PromptChars, ev.PromptSHA256 = len(text), digest(text)
+	promptTokens := int64(provider.EstimateTokens(text) + tokenIDs)
+	adm, reason, ae := g.admit(r.Context(), p, demand{promptTokens: promptTokens})
+	if ae != nil {
+		ev.Decision, ev.Reason = decisionOfLimit(ae), reason
+		g.fail(w, r, ae, ev)
+		return
+	}
+	defer adm.release()
+	slot, ok := g.reserveAudit(w, r, ev)
+	if !ok {
+		_ = adm.settle(r.Context(), 0)
+		return
+	}
+	c := &chatCall{p: p, m: m, adm: adm, slot: slot, ev: ev, prompt: text, promptTokens: promptTokens}
+	ctx, cancel := context.WithTimeout(r.Context(), g.cfg.Server.RequestTimeout)
+	defer cancel()
+	resp, tgt, err := upstreamCall(ctx, g, c, func(prov provider.Provider, upstream string) (*provider.EmbeddingsResponse, error) {
+		up := req
+		up.Model = upstream
+		return prov.Embeddings(ctx, &up)
+	})
+	c.ev.Provider, c.ev.UpstreamModel, c.ev.Fallback = tgt.provider, tgt.upstream, tgt.fallback
+	if err != nil {
+		_ = adm.settle(ctx, 0)
+		g.upstreamFailed(w, r, c, err)
+		return
+	}
+	resp.Model = req.Model
+	used, estimated := promptTokens, true
+	if resp.Usage != nil {
+		used, estimated = int64(resp.Usage.PromptTokens), false
+	}
+	if err := adm.settle(ctx, used); err != nil {
+		g.log.Error("budget commit", "request_id", requestID(r.Context()), "err", err)
+	}
+	out, err := provider.Marshal(resp)
+	if err != nil {
+		g.upstreamFailed(w, r, c, &provider.Error{Provider: tgt.provider, Kind: provider.KindBadResponse, Cause: err})
+		return
+	}
+	g.setOverhead(w, r, c.upstream)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(out)
+	c.ev.Decision, c.ev.Status, c.ev.UpstreamStatus = audit.DecisionAllowed, http.StatusOK, http.StatusOK
+	g.finishChat(r, c, "", used, 0, estimated)
+}
+
+// modelObject is an entry of GET /v1/models.
+type modelObject struct {
+	ID      string `json:"id"`
+	Object  string `json:"object"`
+	Created int64  `json:"created"`
+	OwnedBy string `json:"owned_by"`
+}
+
+// listModels is GET /v1/models: only the models the caller's app may use.
+func (g *Gateway) listModels(w http.ResponseWriter, r *http.Request) {
+	p := principalOf(r.Context())
+	data := []modelObject{}
+	for _, name := range g.order {
+		if p.App.Allows(name) {
+			data = append(data, modelObject{ID: name, Object: "model", OwnedBy: "bulwark"})
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": data})
+}
+
+// getModel is GET /v1/models/{model}.
+func (g *Gateway) getModel(w http.ResponseWriter, r *http.Request) {
+	p := principalOf(r.Context())
+	name := r.PathValue("model")
+	if _, ok := g.models[name]; !ok || !p.App.Allows(name) {
+		writeError(w, r, g.log, errNotFound("model_not_found", "the model does not exist or this app may not use it"))
+		return
+	}
+	writeJSON(w, http.StatusOK, modelObject{ID: name, Object: "model", OwnedBy: "bulwark"})
+}
