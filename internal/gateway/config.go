@@ -168,6 +168,10 @@ type AuditConfig struct {
 	OnFull          string        `yaml:"on_full"` // block or reject
 	BlockTimeout    time.Duration `yaml:"block_timeout"`
 	CheckpointEvery int           `yaml:"checkpoint_every"`
+	// FlushInterval is how long the writer waits for a batch to fill:
+	// fewer, larger transactions under load, events that much later in
+	// the database.
+	FlushInterval time.Duration `yaml:"flush_interval"`
 }
 
 // LogConfig configures logs.
@@ -353,6 +357,7 @@ func (c *Config) SetDefaults() {
 	if c.Audit.CheckpointEvery == 0 {
 		c.Audit.CheckpointEvery = 1000
 	}
+	defDur(&c.Audit.FlushInterval, 10*time.Millisecond)
 	def(&c.Log.Level, "info")
 	def(&c.Log.Format, "json")
 }
@@ -521,6 +526,15 @@ func (c *Config) Validate() error {
 	}
 	if c.Audit.QueueSize < 16 {
 		bad("audit.queue_size", "want at least 16")
+	}
+	if c.Audit.CheckpointEvery < 1 {
+		bad("audit.checkpoint_every", "want at least 1")
+	}
+	if c.Audit.FlushInterval < 0 || c.Audit.FlushInterval > time.Second {
+		bad("audit.flush_interval", "%s: want 0 to 1s", c.Audit.FlushInterval)
+	}
+	if c.Audit.BlockTimeout < 0 {
+		bad("audit.block_timeout", "cannot be negative")
 	}
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level) {
 		bad("log.level", "%q: want debug, info, warn or error", c.Log.Level)

@@ -143,6 +143,8 @@ type Service struct {
 	opt     Options
 	dummy   string // a hash verified for unknown users, to equalize timing
 	revoked revocations
+	// verified caches tokens already verified (see verifiedTokens).
+	verified *verifiedTokens
 }
 
 // New builds the service and loads its signing keys.
@@ -188,7 +190,8 @@ func New(ctx context.Context, st Store, keyring *envelope.Keyring, opt Options) 
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{store: st, keys: km, opt: opt, dummy: dummy, revoked: revocations{m: map[string]time.Time{}, ttl: opt.AccessTTL + opt.Leeway}}
+	s := &Service{store: st, keys: km, opt: opt, dummy: dummy, revoked: revocations{m: map[string]time.Time{}, ttl: opt.AccessTTL + opt.Leeway},
+		verified: newVerifiedTokens()}
 	// Sessions revoked while their access tokens may still be valid.
 	ids, err := st.SessionsRevokedSince(ctx, opt.Now().Add(-opt.AccessTTL-opt.Leeway))
 	if err != nil {
@@ -514,6 +517,30 @@ func (s *Service) Verify(ctx context.Context, token string) (Claims, error) {
 	if token == "" || len(token) > maxTokenLen {
 		return Claims{}, ErrInvalidToken
 	}
+	now := s.now()
+	key := sha256.Sum256([]byte(token))
+	// A cached entry is only returned before its expiry; an entry stays
+	// usable until then only as long as the key that signed it verifies
+	// (keys verify for the longest token lifetime after they stop signing).
+	if c, ok := s.verified.get(key, now.Add(-s.opt.Leeway)); ok {
+		if s.revoked.has(c.Session) {
+			return Claims{}, ErrSessionRevoked
+		}
+		return c, nil
+	}
+	c, err := s.verify(ctx, token, now)
+	if err != nil {
+		return Claims{}, err
+	}
+	s.verified.put(key, c, now.Add(-s.opt.Leeway))
+	if s.revoked.has(c.Session) {
+		return Claims{}, ErrSessionRevoked
+	}
+	return c, nil
+}
+
+// verify checks a token's signature and claims.
+func (s *Service) verify(ctx context.Context, token string, now time.Time) (Claims, error) {
 	tok, err := jwt.ParseSigned(token, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(s.opt.Alg)})
 	if err != nil || len(tok.Headers) != 1 {
 		return Claims{}, ErrInvalidToken
@@ -533,7 +560,6 @@ func (s *Service) Verify(ctx context.Context, token string) (Claims, error) {
 	if err := tok.Claims(k.signer.Public(), &std, &priv); err != nil {
 		return Claims{}, ErrInvalidToken
 	}
-	now := s.now()
 	if err := std.ValidateWithLeeway(jwt.Expected{Issuer: s.opt.Issuer, AnyAudience: jwt.Audience{s.opt.Audience}, Time: now}, s.opt.Leeway); err != nil {
 		return Claims{}, ErrInvalidToken
 	}
@@ -542,9 +568,6 @@ func (s *Service) Verify(ctx context.Context, token string) (Claims, error) {
 	}
 	if std.Expiry.Time().Sub(std.IssuedAt.Time()) > MaxAccessTTL {
 		return Claims{}, ErrInvalidToken
-	}
-	if s.revoked.has(priv.Session) {
-		return Claims{}, ErrSessionRevoked
 	}
 	return Claims{Subject: std.Subject, Username: priv.Username, Role: priv.Role, App: priv.App, Device: priv.Device, Session: priv.Session,
 		Scopes: strings.Fields(priv.Scope), ID: std.ID, IssuedAt: std.IssuedAt.Time(), ExpiresAt: std.Expiry.Time()}, nil

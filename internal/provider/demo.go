@@ -66,13 +66,13 @@ type demoAnswer struct {
 
 var demoMiddles = []string{
 	"I am Bulwark's demo model: I run inside the gateway, call no AI provider, and give the same answer to the same request.",
-	"This answer comes from the gateway itself, so the whole path (login, device proof, limits, guards and audit) can be tried without a provider key.",
+	"This answer comes from the gateway itself, so the whole path (login, limits and audit) can be tried without a provider key.",
 	"No AI provider was called: the gateway's built-in demo model wrote this, and it will write the same words for the same request.",
 }
 
 var demoEnds = []string{
 	"Configure an OpenAI or Anthropic provider in bulwark.yaml to get real answers.",
-	"Every call here is checked and recorded like a real one, so the console shows it too.",
+	"Every call here is checked and recorded like a real one, in the audit log.",
 	"Point a model at a real provider in the configuration when you are ready.",
 }
 

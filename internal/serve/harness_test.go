@@ -37,7 +37,7 @@ const (
 // harness is a whole gateway, provisioned like `bulwark serve` does it,
 // on a real HTTP server with a real SQLite database.
 type harness struct {
-	t   *testing.T
+	t   testing.TB
 	srv *serve.Server
 	url string
 	cfg *gateway.Config
@@ -46,14 +46,14 @@ type harness struct {
 
 // newHarness starts a gateway with the demo provider (model "chat" and
 // "embed") and the given changes to the configuration.
-func newHarness(t *testing.T, mutate ...func(*gateway.Config)) *harness {
+func newHarness(t testing.TB, mutate ...func(*gateway.Config)) *harness {
 	t.Helper()
 	return newHarnessEnv(t, nil, mutate...)
 }
 
 // newHarnessEnv is newHarness with extra environment variables (provider
 // keys named by api_key_env).
-func newHarnessEnv(t *testing.T, extra map[string]string, mutate ...func(*gateway.Config)) *harness {
+func newHarnessEnv(t testing.TB, extra map[string]string, mutate ...func(*gateway.Config)) *harness {
 	t.Helper()
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
@@ -179,7 +179,7 @@ type errorBody struct {
 	} `json:"error"`
 }
 
-func decodeError(t *testing.T, body []byte) errorBody {
+func decodeError(t testing.TB, body []byte) errorBody {
 	t.Helper()
 	var e errorBody
 	if err := json.Unmarshal(body, &e); err != nil || e.Error.Message == "" || e.Error.Type == "" || e.Error.Code == "" {

@@ -116,7 +116,7 @@ func Build(ctx context.Context, cfg *gateway.Config, opt Options) (srv *Server, 
 	}
 	alog, err := audit.Open(ctx, db, audit.Options{
 		QueueSize: cfg.Audit.QueueSize, OnFull: onFull, BlockTimeout: cfg.Audit.BlockTimeout,
-		CheckpointEvery: cfg.Audit.CheckpointEvery, Signer: signer, Logger: log, Now: opt.Now,
+		CheckpointEvery: cfg.Audit.CheckpointEvery, FlushInterval: cfg.Audit.FlushInterval, Signer: signer, Logger: log, Now: opt.Now,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)

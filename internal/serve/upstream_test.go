@@ -16,8 +16,9 @@ import (
 type recordingUpstream struct {
 	url string
 
-	mu   sync.Mutex
-	reqs []recorded
+	mu     sync.Mutex
+	reqs   []recorded
+	record bool // keep requests (off in benchmarks)
 	// behaviour knobs, read under mu
 	status    int           // answer this status instead (0: 200)
 	delay     time.Duration // wait before answering
@@ -32,9 +33,9 @@ type recorded struct {
 	body         []byte
 }
 
-func newRecordingUpstream(t *testing.T) *recordingUpstream {
+func newRecordingUpstream(t testing.TB) *recordingUpstream {
 	t.Helper()
-	u := &recordingUpstream{chunks: 5, cancelled: make(chan struct{})}
+	u := &recordingUpstream{chunks: 5, cancelled: make(chan struct{}), record: true}
 	hs := httptest.NewServer(http.HandlerFunc(u.serve))
 	t.Cleanup(hs.Close)
 	u.url = hs.URL
@@ -47,7 +48,7 @@ func (u *recordingUpstream) set(f func(u *recordingUpstream)) {
 	f(u)
 }
 
-func (u *recordingUpstream) last(t *testing.T) recorded {
+func (u *recordingUpstream) last(t testing.TB) recorded {
 	t.Helper()
 	u.mu.Lock()
 	defer u.mu.Unlock()
@@ -66,7 +67,9 @@ func (u *recordingUpstream) count() int {
 func (u *recordingUpstream) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	u.mu.Lock()
-	u.reqs = append(u.reqs, recorded{method: r.Method, path: r.URL.Path, header: r.Header.Clone(), body: body})
+	if u.record {
+		u.reqs = append(u.reqs, recorded{method: r.Method, path: r.URL.Path, header: r.Header.Clone(), body: body})
+	}
 	status, delay, chunks, wait := u.status, u.delay, u.chunks, u.chunkWait
 	u.mu.Unlock()
 	if delay > 0 {
