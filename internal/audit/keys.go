@@ -67,7 +67,8 @@ func KeyID(pub ed25519.PublicKey) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-func keyAAD(id string) string { return "audit-key:" + id }
+// KeyAAD is the associated data an audit signing key is sealed with.
+func KeyAAD(id string) string { return "audit-key:" + id }
 
 // LoadOrCreateSigner returns the newest stored signing key, opened with
 // sealer. With none stored, it generates an Ed25519 key and stores it,
@@ -91,7 +92,7 @@ func LoadOrCreateSigner(ctx context.Context, ks KeyStore, sealer Sealer) (Signer
 		return Signer{}, fmt.Errorf("generate audit key: %w", err)
 	}
 	id := KeyID(pub)
-	sealed, err := sealer.Seal(priv.Seed(), keyAAD(id))
+	sealed, err := sealer.Seal(priv.Seed(), KeyAAD(id))
 	if err != nil {
 		return Signer{}, fmt.Errorf("seal audit key: %w", err)
 	}
@@ -104,7 +105,7 @@ func LoadOrCreateSigner(ctx context.Context, ks KeyStore, sealer Sealer) (Signer
 
 // openKey opens a stored key and checks it against its id and public half.
 func openKey(k Key, o Opener) (ed25519.PrivateKey, error) {
-	seed, err := o.Open(k.Sealed, keyAAD(k.ID))
+	seed, err := o.Open(k.Sealed, KeyAAD(k.ID))
 	if err != nil {
 		return nil, fmt.Errorf("open audit key %s: %w", k.ID, err)
 	}

@@ -61,7 +61,7 @@ Every change is recorded in the audit log.
 		}
 		return newAdminClient(f.url, tok, f.json)
 	}
-	cmd.AddCommand(newAdminLogin(e, &f), newAdminGenkey(e), newAdminCreateUser(e),
+	cmd.AddCommand(newAdminLogin(e, &f), newAdminGenkey(e), newAdminCreateUser(e), newAdminRotateMasterKey(e),
 		newAdminApps(e, client), newAdminUsers(e, client), newAdminSessions(e, client),
 		newAdminProviders(e, client), newAdminAudit(e, client))
 	return cmd
@@ -532,5 +532,47 @@ created. Later users are best created through the admin API
 	}
 	cmd.Flags().StringVar(&config, "config", "", "the gateway's configuration file")
 	cmd.Flags().StringVar(&role, "role", "user", "role: user or admin")
+	return cmd
+}
+
+func newAdminRotateMasterKey(e *env) *cobra.Command {
+	var config, newKeyFile string
+	cmd := &cobra.Command{
+		Use:   "rotate-master-key --config FILE --new-key-file NEW",
+		Short: "Re-seal every stored secret under a new master key",
+		Long: `Rotate-master-key re-wraps, in one transaction, the data keys of every
+secret in the database (provider keys, token signing keys, audit signing
+keys) from the master key the configuration names to the key in NEW
+(written by 'bulwark admin genkey NEW'). Stop the gateways first; after it
+succeeds, point the configuration at NEW and start them again. Audit text
+kept under the old key stays sealed under it (the hash chain forbids
+rewriting records): keep the old key if that text must stay readable.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if config == "" || newKeyFile == "" {
+				return usagef("--config and --new-key-file are required")
+			}
+			cfg, err := gateway.LoadConfig(config, os.Getenv)
+			if err != nil {
+				return usageError{fmt.Errorf("configuration: %w", err)}
+			}
+			key, err := envelope.LoadKeyFile(newKeyFile)
+			if err != nil {
+				return err
+			}
+			next, err := envelope.New(key)
+			if err != nil {
+				return err
+			}
+			n, err := serve.RotateMasterKey(cmd.Context(), cfg, os.Getenv, next)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "re-sealed %d secrets under master key %s; now point secrets.master_key_file at %s\n", n, next.KeyID(), newKeyFile)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&config, "config", "", "the gateway's configuration file (names the database and the current key)")
+	cmd.Flags().StringVar(&newKeyFile, "new-key-file", "", "the new master key file")
 	return cmd
 }

@@ -29,6 +29,9 @@ type SigningKey struct {
 	CreatedAt time.Time
 }
 
+// SigningKeyAAD is the associated data a signing key is sealed with.
+func SigningKeyAAD(id string) string { return "jwt-signing-key:" + id }
+
 // KeyStore is what the key manager needs from storage.
 type KeyStore interface {
 	SigningKeys(ctx context.Context) ([]SigningKey, error)
@@ -80,7 +83,7 @@ func (m *keyManager) load(ctx context.Context) error {
 		if now.Sub(k.CreatedAt) > m.rotate+m.keep {
 			continue // no unexpired token can carry it
 		}
-		der, err := m.keyring.Open(k.Sealed, "jwt-signing-key:"+k.ID)
+		der, err := m.keyring.Open(k.Sealed, SigningKeyAAD(k.ID))
 		if err != nil {
 			return fmt.Errorf("signing key %s: %w", k.ID, err)
 		}
@@ -140,7 +143,7 @@ func (m *keyManager) create(ctx context.Context) (liveKey, error) {
 		return liveKey{}, err
 	}
 	k := SigningKey{ID: hex.EncodeToString(idb), Alg: m.alg, CreatedAt: m.now().UTC().Truncate(time.Millisecond)}
-	if k.Sealed, err = m.keyring.Seal(der, "jwt-signing-key:"+k.ID); err != nil {
+	if k.Sealed, err = m.keyring.Seal(der, SigningKeyAAD(k.ID)); err != nil {
 		return liveKey{}, err
 	}
 	if err := m.store.InsertSigningKey(ctx, k); err != nil {

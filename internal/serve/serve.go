@@ -331,3 +331,36 @@ func CreateUser(ctx context.Context, cfg *gateway.Config, opt Options, username,
 	}
 	return u, errors.Join(err, srv.Close(ctx))
 }
+
+// RotateMasterKey re-seals every stored secret (provider keys, token
+// signing keys, audit keys) from the configured master key to next, in one
+// transaction, and returns how many it re-sealed. The configuration must
+// then name the new key.
+func RotateMasterKey(ctx context.Context, cfg *gateway.Config, env func(string) string, next *envelope.Keyring) (int, error) {
+	old, err := LoadMasterKey(cfg.Secrets, env)
+	if err != nil {
+		return 0, err
+	}
+	if old.KeyID() == next.KeyID() {
+		return 0, errors.New("the new master key is the current one")
+	}
+	db, err := sqlstore.Open(ctx, sqlstore.Driver(cfg.Storage.Driver), cfg.Storage.DSN)
+	if err != nil {
+		return 0, fmt.Errorf("storage: %w", err)
+	}
+	defer db.Close()
+	return db.RewrapSecrets(ctx, func(kind, key string, sealed []byte) ([]byte, error) {
+		var aad string
+		switch kind {
+		case sqlstore.SecretProviderKey:
+			aad = gateway.ProviderKeyAAD(key)
+		case sqlstore.SecretSigningKey:
+			aad = identity.SigningKeyAAD(key)
+		case sqlstore.SecretAuditKey:
+			aad = audit.KeyAAD(key)
+		default:
+			return nil, fmt.Errorf("unknown secret kind %q", kind)
+		}
+		return next.Rewrap(old, sealed, aad)
+	})
+}
