@@ -148,12 +148,17 @@ func (g *Gateway) refresh(w http.ResponseWriter, r *http.Request) {
 		if errors.Is(err, identity.ErrRefreshReuse) {
 			ev.Decision = audit.DecisionRefreshReuse
 		}
+		var se *identity.SessionError
+		if errors.As(err, &se) {
+			ev.User, ev.App, ev.Device, ev.Session = se.Session.UserID, se.Session.AppID, se.Session.DeviceID, se.Session.ID
+		}
 		ae := writeError(w, r, g.log, g.identityError(err))
 		ev.Reason, ev.Status = reasonOf(err), ae.Status
 		g.recordIn(r, slot, ev)
 		return
 	}
 	ev.Decision, ev.User, ev.Session, ev.Status = audit.DecisionRefresh, pair.User.ID, pair.SessionID, http.StatusOK
+	ev.App, ev.Device = pair.AppID, pair.DeviceID
 	g.recordIn(r, slot, ev)
 	g.writeTokens(w, pair)
 }

@@ -55,6 +55,10 @@ func (g *Gateway) authenticated(scope string, next http.HandlerFunc) http.Handle
 		claims, err := g.id.Verify(r.Context(), token)
 		if err != nil {
 			ev := audit.Event{Decision: audit.DecisionDenied, Reason: reasonOf(err), IP: ip}
+			if errors.Is(err, identity.ErrSessionRevoked) {
+				// A genuine token of a revoked session: say whose.
+				ev = (&principal{Claims: claims, IP: ip}).event(audit.DecisionDenied, reasonOf(err))
+			}
 			if errors.Is(err, identity.ErrUnavailable) {
 				g.fail(w, r, errUnavailable(err), ev)
 				return

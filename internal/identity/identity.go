@@ -108,6 +108,18 @@ var (
 	ErrInvalidUser = errors.New("invalid user")
 )
 
+// SessionError is a refused refresh or access token whose session is
+// known: a spent refresh token presented again (errors.Is ErrRefreshReuse,
+// and the session is now revoked), or a token of a revoked session
+// (ErrSessionRevoked). It says whose session it was, for the audit log.
+type SessionError struct {
+	Err     error // ErrRefreshReuse or ErrSessionRevoked
+	Session Session
+}
+
+func (e *SessionError) Error() string { return e.Err.Error() }
+func (e *SessionError) Unwrap() error { return e.Err }
+
 // ThrottledError reports a login refused by the throttle.
 type ThrottledError struct{ RetryAfter time.Duration }
 
@@ -272,7 +284,9 @@ type TokenPair struct {
 	RefreshToken string
 	ExpiresIn    time.Duration
 	SessionID    string
-	User         User
+	// AppID and DeviceID are the session's.
+	AppID, DeviceID string
+	User            User
 }
 
 // LoginRequest is a password login from an app on a device.
@@ -340,7 +354,8 @@ func (s *Service) issue(ctx context.Context, u User, sess Session) (*TokenPair, 
 	if err := s.store.InsertRefreshToken(ctx, rt); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	return &TokenPair{AccessToken: access, RefreshToken: refresh, ExpiresIn: s.opt.AccessTTL, SessionID: sess.ID, User: u}, nil
+	return &TokenPair{AccessToken: access, RefreshToken: refresh, ExpiresIn: s.opt.AccessTTL, SessionID: sess.ID,
+		AppID: sess.AppID, DeviceID: sess.DeviceID, User: u}, nil
 }
 
 // refreshPrefix marks Bulwark refresh tokens (and lets secret scanners
@@ -381,12 +396,12 @@ func (s *Service) Refresh(ctx context.Context, token string) (*TokenPair, error)
 		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	if !sess.RevokedAt.IsZero() {
-		return nil, ErrSessionRevoked
+		return nil, &SessionError{Err: ErrSessionRevoked, Session: sess}
 	}
 	now := s.now()
 	if !rt.UsedAt.IsZero() {
 		s.revokeSession(ctx, sess.ID, "refresh_reuse")
-		return nil, ErrRefreshReuse
+		return nil, &SessionError{Err: ErrRefreshReuse, Session: sess}
 	}
 	if now.After(rt.ExpiresAt) {
 		return nil, ErrInvalidToken
@@ -397,7 +412,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (*TokenPair, error)
 	}
 	if !fresh { // spent by a concurrent request: treat as reuse
 		s.revokeSession(ctx, sess.ID, "refresh_reuse")
-		return nil, ErrRefreshReuse
+		return nil, &SessionError{Err: ErrRefreshReuse, Session: sess}
 	}
 	u, err := s.store.UserByID(ctx, sess.UserID)
 	if err != nil {
@@ -405,7 +420,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (*TokenPair, error)
 	}
 	if u.Disabled {
 		s.revokeSession(ctx, sess.ID, "user_disabled")
-		return nil, ErrSessionRevoked
+		return nil, &SessionError{Err: ErrSessionRevoked, Session: sess}
 	}
 	return s.issue(ctx, u, sess)
 }
@@ -513,6 +528,9 @@ const maxTokenLen = 8 << 10
 
 // Verify checks an access token: signature with a known key of the pinned
 // algorithm, issuer, audience, expiry, and that its session is not revoked.
+// For a token that verifies but whose session is revoked, it returns the
+// (verified) claims with ErrSessionRevoked, so callers can say whose token
+// it was; any other error comes with empty claims.
 func (s *Service) Verify(ctx context.Context, token string) (Claims, error) {
 	if token == "" || len(token) > maxTokenLen {
 		return Claims{}, ErrInvalidToken
@@ -524,7 +542,7 @@ func (s *Service) Verify(ctx context.Context, token string) (Claims, error) {
 	// (keys verify for the longest token lifetime after they stop signing).
 	if c, ok := s.verified.get(key, now.Add(-s.opt.Leeway)); ok {
 		if s.revoked.has(c.Session) {
-			return Claims{}, ErrSessionRevoked
+			return c, ErrSessionRevoked
 		}
 		return c, nil
 	}
@@ -534,7 +552,7 @@ func (s *Service) Verify(ctx context.Context, token string) (Claims, error) {
 	}
 	s.verified.put(key, c, now.Add(-s.opt.Leeway))
 	if s.revoked.has(c.Session) {
-		return Claims{}, ErrSessionRevoked
+		return c, ErrSessionRevoked
 	}
 	return c, nil
 }

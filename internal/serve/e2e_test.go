@@ -146,7 +146,10 @@ func TestRefreshRotationAndReuseRevokesTheFamily(t *testing.T) {
 	h.flushAudit()
 	recs, err := h.events(audit.DecisionRefreshReuse)
 	if err != nil || len(recs) != 1 {
-		t.Errorf("refresh_reuse events = %d, %v; want 1", len(recs), err)
+		t.Fatalf("refresh_reuse events = %d, %v; want 1", len(recs), err)
+	}
+	if ev, _ := recs[0].Decode(); ev.User == "" || ev.Session == "" || ev.App != testApp || ev.Device != "pixel-8" {
+		t.Errorf("the reuse event must say whose session was revoked: %+v", ev)
 	}
 }
 
