@@ -42,6 +42,9 @@ type harness struct {
 	url string
 	cfg *gateway.Config
 	env map[string]string
+	// brokenDB is set by tests that take the database away: closing the
+	// server then reports the audit events it could not write.
+	brokenDB bool
 }
 
 // newHarness starts a gateway with the demo provider (model "chat" and
@@ -83,9 +86,16 @@ func newHarnessEnv(t testing.TB, extra map[string]string, mutate ...func(*gatewa
 		t.Fatalf("build: %v", err)
 	}
 	hs := httptest.NewServer(srv.Handler())
+	h := &harness{t: t, srv: srv, url: "", cfg: cfg, env: env}
 	t.Cleanup(func() {
 		hs.Close()
-		if err := srv.Close(context.Background()); err != nil {
+		wait := 10 * time.Second
+		if h.brokenDB {
+			wait = time.Second // its events cannot be written: do not wait for them
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), wait)
+		defer cancel()
+		if err := srv.Close(ctx); err != nil && !h.brokenDB {
 			t.Errorf("close: %v", err)
 		}
 	})
@@ -94,7 +104,8 @@ func newHarnessEnv(t testing.TB, extra map[string]string, mutate ...func(*gatewa
 			t.Fatal(err)
 		}
 	}
-	return &harness{t: t, srv: srv, url: hs.URL, cfg: cfg, env: env}
+	h.url = hs.URL
+	return h
 }
 
 type tokens struct {
