@@ -218,3 +218,48 @@ log:
 		t.Errorf("the report does not name record 2: %s", out)
 	}
 }
+
+func TestAdminCommandsAgainstTheDemo(t *testing.T) {
+	dir := t.TempDir()
+	url, _ := startServe(t, "--demo", "--addr", "127.0.0.1:0", "--data-dir", dir)
+	creds, err := os.ReadFile(filepath.Join(dir, "demo-credentials"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	password := regexp.MustCompile(`(?m)^admin admin (\S+)$`).FindSubmatch(creds)
+	if password == nil {
+		t.Fatalf("no admin in %s", creds)
+	}
+	admin := func(stdin string, args ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		code := Run(context.Background(), append([]string{"admin", "--url", url}, args...), strings.NewReader(stdin), &out, &errb)
+		return code, out.String(), errb.String()
+	}
+	code, token, stderr := admin(string(password[1])+"\n", "login", "--username", "admin")
+	if code != ExitOK || len(strings.TrimSpace(token)) < 100 {
+		t.Fatalf("login: %d %q %s", code, token, stderr)
+	}
+	token = strings.TrimSpace(token)
+	if code, _, stderr := admin("", "apps", "list"); code != ExitUsage || !strings.Contains(stderr, "BULWARK_ADMIN_TOKEN") {
+		t.Errorf("without a token: exit %d %s", code, stderr)
+	}
+	steps := []struct {
+		stdin string
+		args  []string
+		want  string
+	}{
+		{"", []string{"apps", "put", "kids-app", "--name", "Kids", "--model", "demo-chat", "--limits", `{"user":{"requests_per_minute":5}}`}, `"requests_per_minute": 5`},
+		{"", []string{"apps", "list"}, "kids-app"},
+		{"a long enough password\n", []string{"users", "create", "kid@example.com"}, `"username": "kid@example.com"`},
+		{"", []string{"users", "list"}, "kid@example.com"},
+		{"", []string{"providers", "list"}, "demo"},
+		{"", []string{"audit", "query", "--decision", "admin"}, "put_app"},
+		{"", []string{"audit", "verify"}, `"ok": true`},
+	}
+	for _, s := range steps {
+		code, out, stderr := admin(s.stdin, append(s.args, "--token", token)...)
+		if code != ExitOK || !strings.Contains(out, s.want) {
+			t.Errorf("admin %v: exit %d, %q %s; want output with %q", s.args, code, out, stderr, s.want)
+		}
+	}
+}
