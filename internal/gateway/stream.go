@@ -54,15 +54,19 @@ func (g *Gateway) streamChat(w http.ResponseWriter, r *http.Request, c *chatCall
 		clientOK = true
 	)
 	recvStart := g.now()
-	for {
-		chunk, err := stream.Recv()
-		if errors.Is(err, io.EOF) {
+	// Chunks are received on their own goroutine, so that chunks that
+	// arrived together leave together: each is written as it comes, and
+	// the connection is flushed whenever no further chunk is waiting.
+	chunks := receive(ctx, stream)
+	pendingFlush := false
+	for res := range chunks {
+		if res.err != nil {
+			if !errors.Is(res.err, io.EOF) {
+				failure = res.err
+			}
 			break
 		}
-		if err != nil {
-			failure = err
-			break
-		}
+		chunk := res.chunk
 		answer.WriteString(chunk.Text())
 		if chunk.Usage != nil {
 			usage = chunk.Usage
@@ -81,11 +85,21 @@ func (g *Gateway) streamChat(w http.ResponseWriter, r *http.Request, c *chatCall
 			failure = &provider.Error{Provider: tgt.provider, Kind: provider.KindBadResponse, Cause: err}
 			break
 		}
-		if !writeEvent(rc, w, data) {
+		if !writeEvent(rc, w, data, false) {
 			clientOK = false
 			break
 		}
-		sent = true
+		sent, pendingFlush = true, true
+		if len(chunks) == 0 {
+			if rc.Flush() != nil {
+				clientOK = false
+				break
+			}
+			pendingFlush = false
+		}
+	}
+	if pendingFlush && clientOK && rc.Flush() != nil {
+		clientOK = false
 	}
 	c.upstream += g.now().Sub(recvStart)
 
@@ -113,14 +127,14 @@ func (g *Gateway) streamChat(w http.ResponseWriter, r *http.Request, c *chatCall
 			c.ev.Reason += "_before_first_chunk"
 		}
 	default:
-		writeEvent(rc, w, []byte("[DONE]"))
+		writeEvent(rc, w, []byte("[DONE]"), true)
 		c.ev.Decision = audit.DecisionAllowed
 	}
 	g.finishChat(r, c, answer.String(), prompt, completion, estimated)
 }
 
-// writeEvent writes one SSE data event and flushes it.
-func writeEvent(rc *http.ResponseController, w io.Writer, data []byte) bool {
+// writeEvent writes one SSE data event, and flushes it when asked.
+func writeEvent(rc *http.ResponseController, w io.Writer, data []byte, flush bool) bool {
 	_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
 	buf := make([]byte, 0, len(data)+8)
 	buf = append(buf, "data: "...)
@@ -129,7 +143,35 @@ func writeEvent(rc *http.ResponseController, w io.Writer, data []byte) bool {
 	if _, err := w.Write(buf); err != nil {
 		return false
 	}
-	return rc.Flush() == nil
+	return !flush || rc.Flush() == nil
+}
+
+// received is one result of a stream's Recv.
+type received struct {
+	chunk *provider.ChatChunk
+	err   error
+}
+
+// receive runs stream.Recv on its own goroutine until the stream ends (the
+// last result carries its error, io.EOF when it ended well) or ctx is done.
+// The caller's deferred stream.Close unblocks a pending Recv.
+func receive(ctx context.Context, stream provider.ChatStream) <-chan received {
+	out := make(chan received, 64)
+	go func() {
+		defer close(out)
+		for {
+			c, err := stream.Recv()
+			select {
+			case out <- received{c, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return out
 }
 
 // writeStreamError ends a stream whose upstream failed with an error
@@ -138,6 +180,6 @@ func writeStreamError(rc *http.ResponseController, w io.Writer, ae *apiError) {
 	body := errorBody{Error: errorDetail{Message: ae.Message, Type: ae.Type, Code: ae.Code}}
 	data, err := provider.Marshal(body)
 	if err == nil {
-		writeEvent(rc, w, data)
+		writeEvent(rc, w, data, true)
 	}
 }

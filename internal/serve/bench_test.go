@@ -1,6 +1,8 @@
 package serve_test
 
 import (
+	"bytes"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -43,6 +45,40 @@ func BenchmarkGatewayChat(b *testing.B) {
 			handler.ServeHTTP(rec, req)
 			if rec.Code != http.StatusOK {
 				b.Fatalf("status %d: %s", rec.Code, rec.Body.String())
+			}
+		}
+	})
+}
+
+// BenchmarkGatewayChatStream is BenchmarkGatewayChat with a streamed
+// answer of 20 chunks, through a real HTTP server (streams need one).
+func BenchmarkGatewayChatStream(b *testing.B) {
+	up := newRecordingUpstream(b)
+	up.record, up.chunks = false, 20
+	h := newHarness(b, func(c *gateway.Config) {
+		c.Limits.User = apps.ScopeLimits{RequestsPerMinute: 1 << 30, TokensPerDay: 1 << 50}
+		c.Limits.App = apps.ScopeLimits{RequestsPerMinute: 1 << 30, TokensPerDay: 1 << 50}
+		c.Providers = append(c.Providers, gateway.ProviderConfig{Name: "openai", Type: "openai", BaseURL: up.url + "/v1", AuthStyle: "none"})
+		c.Models = append(c.Models, gateway.ModelConfig{Name: "gpt", Kind: "chat", Provider: "openai", Upstream: "gpt-4o-mini"})
+	})
+	tk := h.login(testUser, testApp, "bench")
+	body := strings.Replace(benchChat, `"model":"gpt",`, `"model":"gpt","stream":true,`, 1)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req, _ := http.NewRequest("POST", h.url+"/v1/chat/completions", strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+tk.AccessToken)
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := client.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			data, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || !bytes.HasSuffix(data, []byte("data: [DONE]\n\n")) {
+				b.Fatalf("status %d: %s", resp.StatusCode, data)
 			}
 		}
 	})
