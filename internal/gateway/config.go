@@ -56,6 +56,9 @@ type ServerConfig struct {
 	MaxBodyBytes    int64         `yaml:"max_body_bytes"`
 	// TrustedProxies are CIDRs whose X-Forwarded-For is believed.
 	TrustedProxies []string `yaml:"trusted_proxies"`
+	// OpsAddr, when set, serves /healthz, /readyz and /metrics on a
+	// listener of their own (plain HTTP), and not on Addr.
+	OpsAddr string `yaml:"ops_addr"`
 }
 
 // StorageConfig selects the database.
@@ -385,6 +388,13 @@ func (c *Config) Validate() error {
 	}
 	if u, err := url.Parse(c.Server.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		bad("server.public_url", "want an http(s) URL")
+	}
+	if c.Server.OpsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.Server.OpsAddr); err != nil {
+			bad("server.ops_addr", "want host:port (%v)", err)
+		} else if c.Server.OpsAddr == c.Server.Addr {
+			bad("server.ops_addr", "must differ from server.addr")
+		}
 	}
 	if (c.Server.TLSCertFile == "") != (c.Server.TLSKeyFile == "") {
 		bad("server.tls_cert_file", "tls_cert_file and tls_key_file go together")

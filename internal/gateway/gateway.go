@@ -205,12 +205,10 @@ func (g *Gateway) Handler() http.Handler {
 	mux.HandleFunc("GET /.well-known/jwks.json", g.jwks)
 	// Administration.
 	g.adminRoutes(mux)
-	// Operations.
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
-	mux.HandleFunc("GET /readyz", g.readyz)
-	mux.Handle("GET /metrics", g.metrics.Handler())
+	// Operations, unless they have a listener of their own.
+	if g.cfg.Server.OpsAddr == "" {
+		g.opsRoutes(mux)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, g.log, errNotFound("not_found", "no such endpoint"))
 	})
@@ -222,6 +220,25 @@ func (g *Gateway) Handler() http.Handler {
 	h = recoverPanics(g.log, h)
 	h = withRequestID(g.now, h)
 	return h
+}
+
+// OpsHandler serves /healthz, /readyz and /metrics alone, for the
+// server.ops_addr listener.
+func (g *Gateway) OpsHandler() http.Handler {
+	mux := http.NewServeMux()
+	g.opsRoutes(mux)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, g.log, errNotFound("not_found", "no such endpoint"))
+	})
+	return securityHeaders(mux)
+}
+
+func (g *Gateway) opsRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", g.readyz)
+	mux.Handle("GET /metrics", g.metrics.Handler())
 }
 
 func (g *Gateway) readyz(w http.ResponseWriter, r *http.Request) {

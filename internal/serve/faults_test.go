@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"math/big"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -115,4 +116,48 @@ func writeSelfSigned(t *testing.T, dir string) (string, string) {
 	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
 	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600)
 	return certFile, keyFile
+}
+
+func TestOpsEndpointsOnTheirOwnListener(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opsAddr := ln.Addr().String()
+	ln.Close()
+	h := newHarness(t)
+	cfg := *h.cfg
+	cfg.Server.Addr, cfg.Server.OpsAddr = "127.0.0.1:0", opsAddr
+	cfg.Storage.DSN = filepath.Join(t.TempDir(), "ops.db")
+	srv, err := serve.Build(context.Background(), &cfg, serve.Options{Env: func(k string) string { return h.env[k] }, Argon2: fastArgon})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	addrc, done := make(chan string, 1), make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, func(a string) { addrc <- a }) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	}()
+	addr := <-addrc
+	get := func(url string) int {
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if st := get("http://" + opsAddr + "/metrics"); st != 200 {
+		t.Errorf("metrics on the ops listener: %d", st)
+	}
+	if st := get("http://" + addr + "/metrics"); st != 404 {
+		t.Errorf("metrics on the apps' listener: %d, want 404", st)
+	}
+	if st := get("http://" + opsAddr + "/v1/models"); st != 404 {
+		t.Errorf("the API on the ops listener: %d, want 404", st)
+	}
 }

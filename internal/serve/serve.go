@@ -176,17 +176,37 @@ func (s *Server) Serve(ctx context.Context, ready func(addr string)) error {
 		hs.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
 		ln = tls.NewListener(ln, hs.TLSConfig)
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(ln) }()
+	var ops *http.Server
+	if c.OpsAddr != "" {
+		oln, err := net.Listen("tcp", c.OpsAddr)
+		if err != nil {
+			_ = hs.Close()
+			return fmt.Errorf("listen server.ops_addr: %w", err)
+		}
+		ops = &http.Server{Handler: s.Gateway.OpsHandler(), ReadHeaderTimeout: c.ReadHeaderTimeout, ReadTimeout: c.ReadTimeout,
+			WriteTimeout: 30 * time.Second, IdleTimeout: c.IdleTimeout, MaxHeaderBytes: 16 << 10,
+			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+		go func() { errc <- ops.Serve(oln) }()
+		s.log.Info("serving operations", "addr", oln.Addr().String())
+	}
 	s.log.Info("serving", "addr", ln.Addr().String(), "tls", c.TLSCertFile != "")
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
 	select {
 	case err := <-errc:
+		_ = hs.Close()
+		if ops != nil {
+			_ = ops.Close()
+		}
 		_ = s.Close(context.Background())
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
+	}
+	if ops != nil {
+		defer ops.Close()
 	}
 	s.log.Info("shutting down", "timeout", c.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
