@@ -51,9 +51,10 @@ func (g *Gateway) readBody(r *http.Request, max int64) ([]byte, *apiError) {
 	return body, nil
 }
 
-// decodeBody decodes a request body into one of the wire types.
-func decodeBody(body []byte, v any) *apiError {
-	if err := json.Unmarshal(body, v); err != nil {
+// decodeBody decodes a request body into one of the wire types, whose
+// decoders validate as they go (one pass over the body).
+func decodeBody(body []byte, v json.Unmarshaler) *apiError {
+	if err := v.UnmarshalJSON(body); err != nil {
 		return errBadRequest("invalid_json", "request body is not valid for this endpoint: "+wireProblem(err))
 	}
 	return nil

@@ -3,7 +3,6 @@ package provider
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -75,7 +74,7 @@ func (p *OpenAI) Chat(ctx context.Context, req *ChatRequest) (*ChatCompletion, e
 		return nil, err
 	}
 	var out ChatCompletion
-	if err := json.Unmarshal(data, &out); err != nil {
+	if err := out.UnmarshalJSON(data); err != nil { // validates as it decodes: one pass
 		return nil, p.http.badJSON(resp.StatusCode, fmt.Errorf("decode chat completion: %w", err))
 	}
 	if e := p.embeddedError(resp.StatusCode, out.Extra, out.Choices == nil); e != nil {
@@ -200,7 +199,7 @@ func (st *openAIStream) recv() (*ChatChunk, error) {
 			continue
 		}
 		var c ChatChunk
-		if err := json.Unmarshal(data, &c); err != nil {
+		if err := c.UnmarshalJSON(data); err != nil {
 			return nil, st.s.fail(st.p.http.badJSON(st.s.resp.StatusCode, fmt.Errorf("decode chunk: %w", err)))
 		}
 		if ev.Event == "error" || c.Choices == nil {
@@ -245,7 +244,7 @@ func (p *OpenAI) Embeddings(ctx context.Context, req *EmbeddingsRequest) (*Embed
 		return nil, err
 	}
 	var out EmbeddingsResponse
-	if err := json.Unmarshal(data, &out); err != nil {
+	if err := out.UnmarshalJSON(data); err != nil {
 		return nil, p.http.badJSON(resp.StatusCode, fmt.Errorf("decode embeddings: %w", err))
 	}
 	if e := p.embeddedError(resp.StatusCode, out.Extra, len(out.Data) == 0); e != nil {

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
+	"reflect"
 	"strings"
 )
 
@@ -261,98 +261,25 @@ type EmbeddingsResponse struct {
 // Extra holds the JSON fields a type does not name, by key.
 type Extra map[string]json.RawMessage
 
-// The codec: each type decodes into a field map, takes the keys it knows,
-// and keeps the rest; encoding writes the known fields, then the extra
-// keys in sorted order.
-
-type fields map[string]json.RawMessage
-
-func decodeFields(data []byte, what string) (fields, error) {
-	var f fields
-	if err := json.Unmarshal(data, &f); err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	if f == nil {
-		return nil, fmt.Errorf("%s: want a JSON object", what)
-	}
-	return f, nil
-}
-
-// take decodes key into v, if present and not null, and removes it.
-func (f fields) take(key string, v any) error {
-	raw, ok := f[key]
-	if !ok {
-		return nil
-	}
-	delete(f, key)
-	if isNull(raw) {
-		return nil
-	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		return fmt.Errorf("%s: %w", key, err)
-	}
-	return nil
-}
-
-// takeRaw removes key and returns its value.
-func (f fields) takeRaw(key string) json.RawMessage {
-	raw, ok := f[key]
-	if !ok {
-		return nil
-	}
-	delete(f, key)
-	return raw
-}
-
-func (f fields) extra() Extra {
-	if len(f) == 0 {
-		return nil
-	}
-	return Extra(f)
-}
-
+// isNull reports whether raw is JSON null.
 func isNull(raw json.RawMessage) bool {
 	return bytes.Equal(bytes.TrimSpace(raw), []byte("null"))
 }
 
-// object writes a JSON object field by field.
-type object struct {
-	buf bytes.Buffer
-	err error
-}
-
-func (o *object) field(key string, v any) {
-	if o.err != nil {
-		return
-	}
-	var b []byte
-	switch x := v.(type) {
-	case json.RawMessage:
-		b = x
-		if len(b) == 0 {
-			// An empty raw value is not JSON; write it as null.
-			b = []byte("null")
-		}
-	default:
-		b, o.err = marshal(v)
-		if o.err != nil {
-			return
-		}
-	}
-	if o.buf.Len() == 0 {
-		o.buf.WriteByte('{')
-	} else {
-		o.buf.WriteByte(',')
-	}
-	k, _ := marshal(key)
-	o.buf.Write(k)
-	o.buf.WriteByte(':')
-	o.buf.Write(b)
-}
-
 // Marshal is json.Marshal without HTML escaping (answers contain < and &);
-// use it, not json.Marshal, to write these types.
-func Marshal(v any) ([]byte, error) { return marshal(v) }
+// use it, not json.Marshal, to write these types. It writes the wire
+// types (and pointers to them) directly, anything else through
+// encoding/json.
+func Marshal(v any) ([]byte, error) {
+	b, ok, err := wireJSON(v)
+	switch {
+	case !ok:
+		return marshal(v)
+	case err != nil:
+		return nil, &json.MarshalerError{Type: reflect.TypeOf(v), Err: err}
+	}
+	return b, nil
+}
 
 // marshal is json.Marshal without HTML escaping.
 func marshal(v any) ([]byte, error) {
@@ -365,169 +292,357 @@ func marshal(v any) ([]byte, error) {
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
-func (o *object) extra(e Extra) {
-	keys := make([]string, 0, len(e))
-	for k := range e {
-		keys = append(keys, k)
+// appender is a pointer to one of the wire types.
+type appender interface{ appendJSON(e *encoder) }
+
+// wireJSON encodes v if it is one of the wire types or a pointer to one
+// (a nil pointer is null); ok is false for any other value.
+func wireJSON(v any) (b []byte, ok bool, err error) {
+	var w appender
+	switch x := v.(type) {
+	case appender:
+		if reflect.ValueOf(x).IsNil() {
+			return []byte("null"), true, nil
+		}
+		w = x
+	case ChatRequest:
+		w = &x
+	case StreamOptions:
+		w = &x
+	case Message:
+		w = &x
+	case Content:
+		w = &x
+	case ContentPart:
+		w = &x
+	case Tool:
+		w = &x
+	case FunctionDef:
+		w = &x
+	case ToolCall:
+		w = &x
+	case FunctionCall:
+		w = &x
+	case ChatCompletion:
+		w = &x
+	case Choice:
+		w = &x
+	case ChatChunk:
+		w = &x
+	case ChunkChoice:
+		w = &x
+	case Delta:
+		w = &x
+	case ToolCallDelta:
+		w = &x
+	case Usage:
+		w = &x
+	case EmbeddingsRequest:
+		w = &x
+	case EmbeddingsResponse:
+		w = &x
+	default:
+		return nil, false, nil
 	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		o.field(k, e[k])
-	}
+	b, err = marshalJSON(w)
+	return b, true, err
 }
 
-func (o *object) bytes() ([]byte, error) {
-	if o.err != nil {
-		return nil, o.err
+// marshalJSON encodes a wire type.
+func marshalJSON(w appender) ([]byte, error) {
+	e := encoder{buf: make([]byte, 0, 512)}
+	w.appendJSON(&e)
+	if e.err != nil {
+		return nil, e.err
 	}
-	if o.buf.Len() == 0 {
-		return []byte("{}"), nil
-	}
-	o.buf.WriteByte('}')
-	return o.buf.Bytes(), nil
+	return e.buf, nil
 }
+
+// decodeValue decodes a member holding one of the wire types: null is the
+// zero value.
+func decodeValue[T any, P decodable[T]](d *decoder, dst *T) error {
+	if d.peek() == 'n' {
+		d.literal("null")
+		var zero T
+		*dst = zero
+		return nil
+	}
+	return P(dst).decode(d)
+}
+
+// decodePtr decodes a member holding a pointer to one of the wire types:
+// null is nil.
+func decodePtr[T any, P decodable[T]](d *decoder, dst **T) error {
+	if d.peek() == 'n' {
+		d.literal("null")
+		*dst = nil
+		return nil
+	}
+	v := new(T)
+	*dst = v
+	return P(v).decode(d)
+}
+
+// Each type decodes in one pass over its object (wirecodec.go), as it did
+// when it took its members from a map of them: a key that appears twice
+// counts once, with its last value; null is the zero value; the errors of
+// the members are joined in the order of errs, the order the members used
+// to be taken in. Each type encodes its known members in a fixed order,
+// leaving out the optional ones that are empty, then Extra by key.
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (r *ChatRequest) UnmarshalJSON(data []byte) error {
-	f, err := decodeFields(data, "chat request")
-	if err != nil {
+	d := decoder{data: data}
+	d.ws()
+	return d.finish("chat request", r.decode(&d))
+}
+
+func (r *ChatRequest) decode(d *decoder) error {
+	if err := d.openObject("chat request"); err != nil {
 		return err
 	}
 	*r = ChatRequest{}
-	var stop json.RawMessage
-	errs := []error{
-		f.take("model", &r.Model), f.take("messages", &r.Messages), f.take("stream", &r.Stream),
-		f.take("stream_options", &r.StreamOptions), f.take("max_tokens", &r.MaxTokens),
-		f.take("max_completion_tokens", &r.MaxCompletionTokens), f.take("temperature", &r.Temperature),
-		f.take("top_p", &r.TopP), f.take("stop", &stop), f.take("n", &r.N), f.take("tools", &r.Tools),
-		f.take("user", &r.User),
-	}
-	if err := errors.Join(errs...); err != nil {
-		return err
-	}
-	r.ToolChoice = f.takeRaw("tool_choice")
-	if len(stop) > 0 {
-		var one string
-		if json.Unmarshal(stop, &one) == nil {
-			r.Stop = []string{one}
-		} else if err := json.Unmarshal(stop, &r.Stop); err != nil {
-			return errors.New("stop: want a string or a list of strings")
+	var errs [11]error
+	var stopErr error
+	for ok := d.firstMember(); ok; ok = d.nextMember() {
+		switch string(d.key) {
+		case "model":
+			errs[0] = field("model", d.str(&r.Model))
+		case "messages":
+			errs[1] = field("messages", list(d, &r.Messages, messagesType))
+		case "stream":
+			errs[2] = field("stream", d.boolean(&r.Stream))
+		case "stream_options":
+			errs[3] = field("stream_options", decodePtr(d, &r.StreamOptions))
+		case "max_tokens":
+			errs[4] = field("max_tokens", d.numPtr(&r.MaxTokens))
+		case "max_completion_tokens":
+			errs[5] = field("max_completion_tokens", d.numPtr(&r.MaxCompletionTokens))
+		case "temperature":
+			errs[6] = field("temperature", d.floatPtr(&r.Temperature))
+		case "top_p":
+			errs[7] = field("top_p", d.floatPtr(&r.TopP))
+		case "stop":
+			stopErr = decodeStop(d, &r.Stop)
+		case "n":
+			errs[8] = field("n", d.numPtr(&r.N))
+		case "tools":
+			errs[9] = field("tools", list(d, &r.Tools, toolsType))
+		case "tool_choice":
+			r.ToolChoice = d.raw()
+		case "user":
+			errs[10] = field("user", d.str(&r.User))
+		default:
+			d.extra(&r.Extra)
 		}
 	}
-	r.Extra = f.extra()
-	return nil
+	if err := errors.Join(errs[:]...); err != nil {
+		return err
+	}
+	return stopErr
+}
+
+// decodeStop reads "stop": a string, or a list of strings (null in the
+// list is "").
+func decodeStop(d *decoder, dst *[]string) error {
+	*dst = nil
+	switch d.peek() {
+	case 'n':
+		d.literal("null")
+		return nil
+	case '"':
+		*dst = []string{d.readString()}
+		return nil
+	case '[':
+		d.pos++
+		d.enter()
+		list, good := []string{}, true
+		for ok := d.firstElem(); ok; ok = d.nextElem() {
+			switch d.peek() {
+			case '"':
+				list = append(list, d.readString())
+			case 'n':
+				d.literal("null")
+				list = append(list, "")
+			default:
+				good = false
+				d.skip()
+			}
+		}
+		if good {
+			*dst = list
+			return nil
+		}
+	default:
+		d.skip()
+	}
+	return errors.New("stop: want a string or a list of strings")
 }
 
 // MarshalJSON implements json.Marshaler.
-func (r ChatRequest) MarshalJSON() ([]byte, error) {
-	var o object
-	o.field("model", r.Model)
-	o.field("messages", nonNil(r.Messages))
+func (r ChatRequest) MarshalJSON() ([]byte, error) { return marshalJSON(&r) }
+
+func (r *ChatRequest) appendJSON(e *encoder) {
+	start := e.open()
+	e.name(`,"model":`)
+	e.str(r.Model)
+	e.name(`,"messages":`)
+	appendList(e, r.Messages)
 	if r.Stream {
-		o.field("stream", true)
+		e.name(`,"stream":true`)
 	}
 	if r.StreamOptions != nil {
-		o.field("stream_options", r.StreamOptions)
+		e.name(`,"stream_options":`)
+		r.StreamOptions.appendJSON(e)
 	}
 	if r.MaxTokens != nil {
-		o.field("max_tokens", *r.MaxTokens)
+		e.name(`,"max_tokens":`)
+		e.integer(int64(*r.MaxTokens))
 	}
 	if r.MaxCompletionTokens != nil {
-		o.field("max_completion_tokens", *r.MaxCompletionTokens)
+		e.name(`,"max_completion_tokens":`)
+		e.integer(int64(*r.MaxCompletionTokens))
 	}
 	if r.Temperature != nil {
-		o.field("temperature", *r.Temperature)
+		e.name(`,"temperature":`)
+		e.float("temperature", *r.Temperature)
 	}
 	if r.TopP != nil {
-		o.field("top_p", *r.TopP)
+		e.name(`,"top_p":`)
+		e.float("top_p", *r.TopP)
 	}
 	if len(r.Stop) > 0 {
-		o.field("stop", r.Stop)
+		e.name(`,"stop":[`)
+		for i, s := range r.Stop {
+			if i > 0 {
+				e.name(",")
+			}
+			e.str(s)
+		}
+		e.name("]")
 	}
 	if r.N != nil {
-		o.field("n", *r.N)
+		e.name(`,"n":`)
+		e.integer(int64(*r.N))
 	}
 	if len(r.Tools) > 0 {
-		o.field("tools", r.Tools)
+		e.name(`,"tools":`)
+		appendList(e, r.Tools)
 	}
 	if len(r.ToolChoice) > 0 {
-		o.field("tool_choice", r.ToolChoice)
+		e.name(`,"tool_choice":`)
+		e.raw("tool_choice", r.ToolChoice)
 	}
 	if r.User != "" {
-		o.field("user", r.User)
+		e.name(`,"user":`)
+		e.str(r.User)
 	}
-	o.extra(r.Extra)
-	return o.bytes()
-}
-
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
+	e.extra(r.Extra)
+	e.close(start)
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (s *StreamOptions) UnmarshalJSON(data []byte) error {
-	f, err := decodeFields(data, "stream_options")
-	if err != nil {
+	d := decoder{data: data}
+	d.ws()
+	return d.finish("stream_options", s.decode(&d))
+}
+
+func (s *StreamOptions) decode(d *decoder) error {
+	if err := d.openObject("stream_options"); err != nil {
 		return err
 	}
 	*s = StreamOptions{}
-	if err := f.take("include_usage", &s.IncludeUsage); err != nil {
-		return err
+	var err error
+	for ok := d.firstMember(); ok; ok = d.nextMember() {
+		switch string(d.key) {
+		case "include_usage":
+			err = field("include_usage", d.boolean(&s.IncludeUsage))
+		default:
+			d.extra(&s.Extra)
+		}
 	}
-	s.Extra = f.extra()
-	return nil
+	return err
 }
 
 // MarshalJSON implements json.Marshaler.
-func (s StreamOptions) MarshalJSON() ([]byte, error) {
-	var o object
-	o.field("include_usage", s.IncludeUsage)
-	o.extra(s.Extra)
-	return o.bytes()
+func (s StreamOptions) MarshalJSON() ([]byte, error) { return marshalJSON(&s) }
+
+func (s *StreamOptions) appendJSON(e *encoder) {
+	start := e.open()
+	if s.IncludeUsage {
+		e.name(`,"include_usage":true`)
+	} else {
+		e.name(`,"include_usage":false`)
+	}
+	e.extra(s.Extra)
+	e.close(start)
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (m *Message) UnmarshalJSON(data []byte) error {
-	f, err := decodeFields(data, "message")
-	if err != nil {
+	d := decoder{data: data}
+	d.ws()
+	return d.finish("message", m.decode(&d))
+}
+
+func (m *Message) decode(d *decoder) error {
+	if err := d.openObject("message"); err != nil {
 		return err
 	}
 	*m = Message{}
-	if err := errors.Join(f.take("role", &m.Role), f.take("name", &m.Name), f.take("tool_calls", &m.ToolCalls),
-		f.take("tool_call_id", &m.ToolCallID)); err != nil {
-		return err
-	}
-	if raw, ok := f["content"]; ok {
-		delete(f, "content")
-		if err := m.Content.UnmarshalJSON(raw); err != nil {
-			return err
+	var errs [4]error
+	var contentErr error
+	content := false
+	for ok := d.firstMember(); ok; ok = d.nextMember() {
+		switch string(d.key) {
+		case "role":
+			errs[0] = field("role", d.str(&m.Role))
+		case "content":
+			content = true
+			contentErr = m.Content.decode(d)
+		case "name":
+			errs[1] = field("name", d.str(&m.Name))
+		case "tool_calls":
+			errs[2] = field("tool_calls", list(d, &m.ToolCalls, toolCallsType))
+		case "tool_call_id":
+			errs[3] = field("tool_call_id", d.str(&m.ToolCallID))
+		default:
+			d.extra(&m.Extra)
 		}
-	} else {
+	}
+	if !content {
 		m.Content.Null = true
 	}
-	m.Extra = f.extra()
-	return nil
+	if err := errors.Join(errs[:]...); err != nil {
+		return err
+	}
+	return contentErr
 }
 
 // MarshalJSON implements json.Marshaler.
-func (m Message) MarshalJSON() ([]byte, error) {
-	var o object
-	o.field("role", m.Role)
-	o.field("content", m.Content)
+func (m Message) MarshalJSON() ([]byte, error) { return marshalJSON(&m) }
+
+func (m *Message) appendJSON(e *encoder) {
+	start := e.open()
+	e.name(`,"role":`)
+	e.str(m.Role)
+	e.name(`,"content":`)
+	m.Content.appendJSON(e)
 	if m.Name != "" {
-		o.field("name", m.Name)
+		e.name(`,"name":`)
+		e.str(m.Name)
 	}
 	if len(m.ToolCalls) > 0 {
-		o.field("tool_calls", m.ToolCalls)
+		e.name(`,"tool_calls":`)
+		appendList(e, m.ToolCalls)
 	}
 	if m.ToolCallID != "" {
-		o.field("tool_call_id", m.ToolCallID)
+		e.name(`,"tool_call_id":`)
+		e.str(m.ToolCallID)
 	}
-	o.extra(m.Extra)
-	return o.bytes()
+	e.extra(m.Extra)
+	e.close(start)
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
@@ -538,432 +653,783 @@ func (c *Content) UnmarshalJSON(data []byte) error {
 	case isNull(data):
 		c.Null = true
 		return nil
-	case len(data) > 0 && data[0] == '"':
-		return json.Unmarshal(data, &c.Text)
-	case len(data) > 0 && data[0] == '[':
-		var parts []ContentPart
-		if err := json.Unmarshal(data, &parts); err != nil {
+	case len(data) == 0 || data[0] != '"' && data[0] != '[':
+		return errors.New("content: want a string, a list of parts or null")
+	}
+	d := decoder{data: data}
+	err := c.decode(&d)
+	if d.err == nil && d.pos < len(data) {
+		d.fail("invalid character after top-level value")
+	}
+	if d.err != nil {
+		if data[0] == '[' {
+			return fmt.Errorf("content: %w", d.syntaxError())
+		}
+		return d.syntaxError()
+	}
+	return err
+}
+
+func (c *Content) decode(d *decoder) error {
+	*c = Content{}
+	switch d.peek() {
+	case '"':
+		c.Text = d.readString()
+		return nil
+	case 'n':
+		d.literal("null")
+		c.Null = true
+		return nil
+	case '[':
+		if err := list(d, &c.Parts, contentPartsType); err != nil {
 			return fmt.Errorf("content: %w", err)
 		}
-		c.Parts = nonNil(parts)
 		return nil
 	}
+	d.skip()
 	return errors.New("content: want a string, a list of parts or null")
 }
 
 // MarshalJSON implements json.Marshaler.
-func (c Content) MarshalJSON() ([]byte, error) {
+func (c Content) MarshalJSON() ([]byte, error) { return marshalJSON(&c) }
+
+func (c *Content) appendJSON(e *encoder) {
 	switch {
 	case c.Parts != nil:
-		return marshal(c.Parts)
+		appendList(e, c.Parts)
 	case c.Null && c.Text == "":
-		return []byte("null"), nil
+		e.name("null")
+	default:
+		e.str(c.Text)
 	}
-	return marshal(c.Text)
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (p *ContentPart) UnmarshalJSON(data []byte) error {
-	f, err := decodeFields(data, "content part")
-	if err != nil {
+	d := decoder{data: data}
+	d.ws()
+	return d.finish("content part", p.decode(&d))
+}
+
+func (p *ContentPart) decode(d *decoder) error {
+	if err := d.openObject("content part"); err != nil {
 		return err
 	}
 	*p = ContentPart{}
-	if err := f.take("type", &p.Type); err != nil {
-		return err
-	}
-	if p.Type == "text" {
-		if err := f.take("text", &p.Text); err != nil {
-			return err
+	var typeErr error
+	var text []byte // the value of "text", which is Text only for a text part
+	for ok := d.firstMember(); ok; ok = d.nextMember() {
+		switch string(d.key) {
+		case "type":
+			typeErr = field("type", d.str(&p.Type))
+		case "text":
+			text = d.span()
+		default:
+			d.extra(&p.Extra)
 		}
 	}
-	p.Extra = f.extra()
+	switch {
+	case typeErr != nil:
+		return typeErr
+	case text == nil || d.err != nil:
+		return nil
+	case p.Type == "text":
+		td := decoder{data: text}
+		return field("text", td.str(&p.Text))
+	}
+	if p.Extra == nil {
+		p.Extra = make(Extra)
+	}
+	p.Extra["text"] = d.keep(text)
 	return nil
 }
 
 // MarshalJSON implements json.Marshaler.
-func (p ContentPart) MarshalJSON() ([]byte, error) {
-	var o object
-	o.field("type", p.Type)
+func (p ContentPart) MarshalJSON() ([]byte, error) { return marshalJSON(&p) }
+
+func (p *ContentPart) appendJSON(e *encoder) {
+	start := e.open()
+	e.name(`,"type":`)
+	e.str(p.Type)
 	if p.Type == "text" {
-		o.field("text", p.Text)
+		e.name(`,"text":`)
+		e.str(p.Text)
 	}
-	o.extra(p.Extra)
-	return o.bytes()
+	e.extra(p.Extra)
+	e.close(start)
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (t *Tool) UnmarshalJSON(data []byte) error {
-	f, err := decodeFields(data, "tool")
-	if err != nil {
+	d := decoder{data: data}
+	d.ws()
+	return d.finish("tool", t.decode(&d))
+}
+
+func (t *Tool) decode(d *decoder) error {
+	if err := d.openObject("tool"); err != nil {
 		return err
 	}
 	*t = Tool{}
-	if err := errors.Join(f.take("type", &t.Type), f.take("function", &t.Function)); err != nil {
-		return err
+	var errs [2]error
+	for ok := d.firstMember(); ok; ok = d.nextMember() {
+		switch string(d.key) {
+		case "type":
+			errs[0] = field("type", d.str(&t.Type))
+		case "function":
+			errs[1] = field("function", decodeValue(d, &t.Function))
+		default:
+			d.extra(&t.Extra)
+		}
 	}
-	t.Extra = f.extra()
-	return nil
+	return errors.Join(errs[:]...)
 }
 
 // MarshalJSON implements json.Marshaler.
-func (t Tool) MarshalJSON() ([]byte, error) {
-	var o object
-	o.field("type", t.Type)
-	if fn := t.Function; fn.Name != "" || fn.Description != "" || len(fn.Parameters) > 0 || len(fn.Extra) > 0 {
-		o.field("function", fn)
+func (t Tool) MarshalJSON() ([]byte, error) { return marshalJSON(&t) }
+
+func (t *Tool) appendJSON(e *encoder) {
+	start := e.open()
+	e.name(`,"type":`)
+	e.str(t.Type)
+	if fn := &t.Function; fn.Name != "" || fn.Description != "" || len(fn.Parameters) > 0 || len(fn.Extra) > 0 {
+		e.name(`,"function":`)
+		fn.appendJSON(e)
 	}
-	o.extra(t.Extra)
-	return o.bytes()
+	e.extra(t.Extra)
+	e.close(start)
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
-func (d *FunctionDef) UnmarshalJSON(data []byte) error {
-	f, err := decodeFields(data, "function")
-	if err != nil {
+func (fd *FunctionDef) UnmarshalJSON(data []byte) error {
+	d := decoder{data: data}
+	d.ws()
+	return d.finish("function", fd.decode(&d))
+}
+
+func (fd *FunctionDef) decode(d *decoder) error {
+	if err := d.openObject("function"); err != nil {
 		return err
 	}
-	*d = FunctionDef{}
-	if err := errors.Join(f.take("name", &d.Name), f.take("description", &d.Description)); err != nil {
-		return err
+	*fd = FunctionDef{}
+	var errs [2]error
+	for ok := d.firstMember(); ok; ok = d.nextMember() {
+		switch string(d.key) {
+		case "name":
+			errs[0] = field("name", d.str(&fd.Name))
+		case "description":
+			errs[1] = field("description", d.str(&fd.Description))
+		case "parameters":
+			fd.Parameters = d.raw()
+		default:
+			d.extra(&fd.Extra)
+		}
 	}
-	d.Parameters = f.takeRaw("parameters")
-	d.Extra = f.extra()
-	return nil
+	return errors.Join(errs[:]...)
 }
 
 // MarshalJSON implements json.Marshaler.
-func (d FunctionDef) MarshalJSON() ([]byte, error) {
-	var o object
-	o.field("name", d.Name)
-	if d.Description != "" {
-		o.field("description", d.Description)
+func (fd FunctionDef) MarshalJSON() ([]byte, error) { return marshalJSON(&fd) }
+
+func (fd *FunctionDef) appendJSON(e *encoder) {
+	start := e.open()
+	e.name(`,"name":`)
+	e.str(fd.Name)
+	if fd.Description != "" {
+		e.name(`,"description":`)
+		e.str(fd.Description)
 	}
-	if len(d.Parameters) > 0 {
-		o.field("parameters", d.Parameters)
+	if len(fd.Parameters) > 0 {
+		e.name(`,"parameters":`)
+		e.raw("parameters", fd.Parameters)
 	}
-	o.extra(d.Extra)
-	return o.bytes()
+	e.extra(fd.Extra)
+	e.close(start)
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (c *ToolCall) UnmarshalJSON(data []byte) error {
-	f, err := decodeFields(data, "tool call")
-	if err != nil {
+	d := decoder{data: data}
+	d.ws()
+	return d.finish("tool call", c.decode(&d))
+}
+
+func (c *ToolCall) decode(d *decoder) error {
+	if err := d.openObject("tool call"); err != nil {
 		return err
 	}
 	*c = ToolCall{}
-	if err := errors.Join(f.take("id", &c.ID), f.take("type", &c.Type), f.take("function", &c.Function)); err != nil {
-		return err
+	var errs [3]error
+	for ok := d.firstMember(); ok; ok = d.nextMember() {
+		switch string(d.key) {
+		case "id":
+			errs[0] = field("id", d.str(&c.ID))
+		case "type":
+			errs[1] = field("type", d.str(&c.Type))
+		case "function":
+			errs[2] = field("function", decodeValue(d, &c.Function))
+		default:
+			d.extra(&c.Extra)
+		}
 	}
-	c.Extra = f.extra()
-	return nil
+	return errors.Join(errs[:]...)
 }
 
 // MarshalJSON implements json.Marshaler.
-func (c ToolCall) MarshalJSON() ([]byte, error) {
-	var o object
-	o.field("id", c.ID)
-	o.field("type", c.Type)
-	o.field("function", c.Function)
-	o.extra(c.Extra)
-	return o.bytes()
+func (c ToolCall) MarshalJSON() ([]byte, error) { return marshalJSON(&c) }
+
+func (c *ToolCall) appendJSON(e *encoder) {
+	start := e.open()
+	e.name(`,"id":`)
+	e.str(c.ID)
+	e.name(`,"type":`)
+	e.str(c.Type)
+	e.name(`,"function":`)
+	c.Function.appendJSON(e)
+	e.extra(c.Extra)
+	e.close(start)
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (c *FunctionCall) UnmarshalJSON(data []byte) error {
-	f, err := decodeFields(data, "function call")
-	if err != nil {
+	d := decoder{data: data}
+	d.ws()
+	return d.finish("function call", c.decode(&d))
+}
+
+func (c *FunctionCall) decode(d *decoder) error {
+	if err := d.openObject("function call"); err != nil {
 		return err
 	}
 	*c = FunctionCall{}
-	if err := errors.Join(f.take("name", &c.Name), f.take("arguments", &c.Arguments)); err != nil {
-		return err
+	var errs [2]error
+	for ok := d.firstMember(); ok; ok = d.nextMember() {
+		switch string(d.key) {
+		case "name":
+			errs[0] = field("name", d.str(&c.Name))
+		case "arguments":
+			errs[1] = field("arguments", d.str(&c.Arguments))
+		default:
+			d.extra(&c.Extra)
+		}
 	}
-	c.Extra = f.extra()
-	return nil
+	return errors.Join(errs[:]...)
 }
 
 // MarshalJSON implements json.Marshaler.
-func (c FunctionCall) MarshalJSON() ([]byte, error) {
-	var o object
-	o.field("name", c.Name)
-	o.field("arguments", c.Arguments)
-	o.extra(c.Extra)
-	return o.bytes()
+func (c FunctionCall) MarshalJSON() ([]byte, error) { return marshalJSON(&c) }
+
+func (c *FunctionCall) appendJSON(e *encoder) {
+	start := e.open()
+	e.name(`,"name":`)
+	e.str(c.Name)
+	e.name(`,"arguments":`)
+	e.str(c.Arguments)
+	e.extra(c.Extra)
+	e.close(start)
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (c *ChatCompletion) UnmarshalJSON(data []byte) error {
-	f, err := decodeFields(data, "chat completion")
-	if err != nil {
+	d := decoder{data: data}
+	d.ws()
+	return d.finish("chat completion", c.decode(&d))
+}
+
+func (c *ChatCompletion) decode(d *decoder) error {
+	if err := d.openObject("chat completion"); err != nil {
 		return err
 	}
 	*c = ChatCompletion{}
-	if err := errors.Join(f.take("id", &c.ID), f.take("object", &c.Object), f.take("created", &c.Created),
-		f.take("model", &c.Model), f.take("choices", &c.Choices), f.take("usage", &c.Usage)); err != nil {
-		return err
+	var errs [6]error
+	for ok := d.firstMember(); ok; ok = d.nextMember() {
+		switch string(d.key) {
+		case "id":
+			errs[0] = field("id", d.str(&c.ID))
+		case "object":
+			errs[1] = field("object", d.str(&c.Object))
+		case "created":
+			errs[2] = field("created", d.num64(&c.Created))
+		case "model":
+			errs[3] = field("model", d.str(&c.Model))
+		case "choices":
+			errs[4] = field("choices", list(d, &c.Choices, choicesType))
+		case "usage":
+			errs[5] = field("usage", decodePtr(d, &c.Usage))
+		default:
+			d.extra(&c.Extra)
+		}
 	}
-	c.Extra = f.extra()
-	return nil
+	return errors.Join(errs[:]...)
 }
 
 // MarshalJSON implements json.Marshaler.
-func (c ChatCompletion) MarshalJSON() ([]byte, error) {
-	var o object
-	o.field("id", c.ID)
-	o.field("object", c.Object)
-	o.field("created", c.Created)
-	o.field("model", c.Model)
-	o.field("choices", nonNil(c.Choices))
+func (c ChatCompletion) MarshalJSON() ([]byte, error) { return marshalJSON(&c) }
+
+func (c *ChatCompletion) appendJSON(e *encoder) {
+	start := e.open()
+	e.name(`,"id":`)
+	e.str(c.ID)
+	e.name(`,"object":`)
+	e.str(c.Object)
+	e.name(`,"created":`)
+	e.integer(c.Created)
+	e.name(`,"model":`)
+	e.str(c.Model)
+	e.name(`,"choices":`)
+	appendList(e, c.Choices)
 	if c.Usage != nil {
-		o.field("usage", c.Usage)
+		e.name(`,"usage":`)
+		c.Usage.appendJSON(e)
 	}
-	o.extra(c.Extra)
-	return o.bytes()
+	e.extra(c.Extra)
+	e.close(start)
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (c *Choice) UnmarshalJSON(data []byte) error {
-	f, err := decodeFields(data, "choice")
-	if err != nil {
+	d := decoder{data: data}
+	d.ws()
+	return d.finish("choice", c.decode(&d))
+}
+
+func (c *Choice) decode(d *decoder) error {
+	if err := d.openObject("choice"); err != nil {
 		return err
 	}
 	*c = Choice{}
-	if err := errors.Join(f.take("index", &c.Index), f.take("message", &c.Message), f.take("finish_reason", &c.FinishReason)); err != nil {
-		return err
+	var errs [3]error
+	for ok := d.firstMember(); ok; ok = d.nextMember() {
+		switch string(d.key) {
+		case "index":
+			errs[0] = field("index", d.num(&c.Index))
+		case "message":
+			errs[1] = field("message", decodeValue(d, &c.Message))
+		case "finish_reason":
+			errs[2] = field("finish_reason", d.str(&c.FinishReason))
+		default:
+			d.extra(&c.Extra)
+		}
 	}
-	c.Extra = f.extra()
-	return nil
+	return errors.Join(errs[:]...)
 }
 
 // MarshalJSON implements json.Marshaler.
-func (c Choice) MarshalJSON() ([]byte, error) {
-	var o object
-	o.field("index", c.Index)
-	o.field("message", c.Message)
+func (c Choice) MarshalJSON() ([]byte, error) { return marshalJSON(&c) }
+
+func (c *Choice) appendJSON(e *encoder) {
+	start := e.open()
+	e.name(`,"index":`)
+	e.integer(int64(c.Index))
+	e.name(`,"message":`)
+	c.Message.appendJSON(e)
 	if c.FinishReason == "" {
-		o.field("finish_reason", json.RawMessage("null"))
+		e.name(`,"finish_reason":null`)
 	} else {
-		o.field("finish_reason", c.FinishReason)
+		e.name(`,"finish_reason":`)
+		e.str(c.FinishReason)
 	}
-	o.extra(c.Extra)
-	return o.bytes()
+	e.extra(c.Extra)
+	e.close(start)
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (c *ChatChunk) UnmarshalJSON(data []byte) error {
-	f, err := decodeFields(data, "chat chunk")
-	if err != nil {
+	d := decoder{data: data}
+	d.ws()
+	return d.finish("chat chunk", c.decode(&d))
+}
+
+func (c *ChatChunk) decode(d *decoder) error {
+	if err := d.openObject("chat chunk"); err != nil {
 		return err
 	}
 	*c = ChatChunk{}
-	if err := errors.Join(f.take("id", &c.ID), f.take("object", &c.Object), f.take("created", &c.Created),
-		f.take("model", &c.Model), f.take("choices", &c.Choices), f.take("usage", &c.Usage)); err != nil {
-		return err
+	var errs [6]error
+	for ok := d.firstMember(); ok; ok = d.nextMember() {
+		switch string(d.key) {
+		case "id":
+			errs[0] = field("id", d.str(&c.ID))
+		case "object":
+			errs[1] = field("object", d.str(&c.Object))
+		case "created":
+			errs[2] = field("created", d.num64(&c.Created))
+		case "model":
+			errs[3] = field("model", d.str(&c.Model))
+		case "choices":
+			errs[4] = field("choices", list(d, &c.Choices, chunkChoicesType))
+		case "usage":
+			errs[5] = field("usage", decodePtr(d, &c.Usage))
+		default:
+			d.extra(&c.Extra)
+		}
 	}
-	c.Extra = f.extra()
-	return nil
+	return errors.Join(errs[:]...)
 }
 
 // MarshalJSON implements json.Marshaler.
-func (c ChatChunk) MarshalJSON() ([]byte, error) {
-	var o object
-	o.field("id", c.ID)
-	o.field("object", c.Object)
-	o.field("created", c.Created)
-	o.field("model", c.Model)
-	o.field("choices", nonNil(c.Choices))
+func (c ChatChunk) MarshalJSON() ([]byte, error) { return marshalJSON(&c) }
+
+func (c *ChatChunk) appendJSON(e *encoder) {
+	start := e.open()
+	e.name(`,"id":`)
+	e.str(c.ID)
+	e.name(`,"object":`)
+	e.str(c.Object)
+	e.name(`,"created":`)
+	e.integer(c.Created)
+	e.name(`,"model":`)
+	e.str(c.Model)
+	e.name(`,"choices":`)
+	appendList(e, c.Choices)
 	if c.Usage != nil {
-		o.field("usage", c.Usage)
+		e.name(`,"usage":`)
+		c.Usage.appendJSON(e)
 	}
-	o.extra(c.Extra)
-	return o.bytes()
+	e.extra(c.Extra)
+	e.close(start)
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (c *ChunkChoice) UnmarshalJSON(data []byte) error {
-	f, err := decodeFields(data, "chunk choice")
-	if err != nil {
+	d := decoder{data: data}
+	d.ws()
+	return d.finish("chunk choice", c.decode(&d))
+}
+
+func (c *ChunkChoice) decode(d *decoder) error {
+	if err := d.openObject("chunk choice"); err != nil {
 		return err
 	}
 	*c = ChunkChoice{}
-	if err := errors.Join(f.take("index", &c.Index), f.take("delta", &c.Delta), f.take("finish_reason", &c.FinishReason)); err != nil {
-		return err
+	var errs [3]error
+	for ok := d.firstMember(); ok; ok = d.nextMember() {
+		switch string(d.key) {
+		case "index":
+			errs[0] = field("index", d.num(&c.Index))
+		case "delta":
+			errs[1] = field("delta", decodeValue(d, &c.Delta))
+		case "finish_reason":
+			errs[2] = field("finish_reason", d.strPtr(&c.FinishReason))
+		default:
+			d.extra(&c.Extra)
+		}
 	}
-	c.Extra = f.extra()
-	return nil
+	return errors.Join(errs[:]...)
 }
 
 // MarshalJSON implements json.Marshaler.
-func (c ChunkChoice) MarshalJSON() ([]byte, error) {
-	var o object
-	o.field("index", c.Index)
-	o.field("delta", c.Delta)
+func (c ChunkChoice) MarshalJSON() ([]byte, error) { return marshalJSON(&c) }
+
+func (c *ChunkChoice) appendJSON(e *encoder) {
+	start := e.open()
+	e.name(`,"index":`)
+	e.integer(int64(c.Index))
+	e.name(`,"delta":`)
+	c.Delta.appendJSON(e)
 	if c.FinishReason == nil {
-		o.field("finish_reason", json.RawMessage("null"))
+		e.name(`,"finish_reason":null`)
 	} else {
-		o.field("finish_reason", *c.FinishReason)
+		e.name(`,"finish_reason":`)
+		e.str(*c.FinishReason)
 	}
-	o.extra(c.Extra)
-	return o.bytes()
+	e.extra(c.Extra)
+	e.close(start)
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
-func (d *Delta) UnmarshalJSON(data []byte) error {
-	f, err := decodeFields(data, "delta")
-	if err != nil {
+func (dl *Delta) UnmarshalJSON(data []byte) error {
+	d := decoder{data: data}
+	d.ws()
+	return d.finish("delta", dl.decode(&d))
+}
+
+func (dl *Delta) decode(d *decoder) error {
+	if err := d.openObject("delta"); err != nil {
 		return err
 	}
-	*d = Delta{}
-	if err := errors.Join(f.take("role", &d.Role), f.take("content", &d.Content), f.take("tool_calls", &d.ToolCalls)); err != nil {
-		return err
+	*dl = Delta{}
+	var errs [3]error
+	for ok := d.firstMember(); ok; ok = d.nextMember() {
+		switch string(d.key) {
+		case "role":
+			errs[0] = field("role", d.str(&dl.Role))
+		case "content":
+			errs[1] = field("content", d.strPtr(&dl.Content))
+		case "tool_calls":
+			errs[2] = field("tool_calls", list(d, &dl.ToolCalls, toolCallDeltasType))
+		default:
+			d.extra(&dl.Extra)
+		}
 	}
-	d.Extra = f.extra()
-	return nil
+	return errors.Join(errs[:]...)
 }
 
 // MarshalJSON implements json.Marshaler.
-func (d Delta) MarshalJSON() ([]byte, error) {
-	var o object
-	if d.Role != "" {
-		o.field("role", d.Role)
+func (dl Delta) MarshalJSON() ([]byte, error) { return marshalJSON(&dl) }
+
+func (dl *Delta) appendJSON(e *encoder) {
+	start := e.open()
+	if dl.Role != "" {
+		e.name(`,"role":`)
+		e.str(dl.Role)
 	}
-	if d.Content != nil {
-		o.field("content", *d.Content)
+	if dl.Content != nil {
+		e.name(`,"content":`)
+		e.str(*dl.Content)
 	}
-	if len(d.ToolCalls) > 0 {
-		o.field("tool_calls", d.ToolCalls)
+	if len(dl.ToolCalls) > 0 {
+		e.name(`,"tool_calls":`)
+		appendList(e, dl.ToolCalls)
 	}
-	o.extra(d.Extra)
-	return o.bytes()
+	e.extra(dl.Extra)
+	e.close(start)
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (t *ToolCallDelta) UnmarshalJSON(data []byte) error {
-	f, err := decodeFields(data, "tool call delta")
-	if err != nil {
+	d := decoder{data: data}
+	d.ws()
+	return d.finish("tool call delta", t.decode(&d))
+}
+
+func (t *ToolCallDelta) decode(d *decoder) error {
+	if err := d.openObject("tool call delta"); err != nil {
 		return err
 	}
 	*t = ToolCallDelta{}
-	var fn struct {
-		Name      string `json:"name"`
-		Arguments string `json:"arguments"`
+	var errs [4]error
+	for ok := d.firstMember(); ok; ok = d.nextMember() {
+		switch string(d.key) {
+		case "index":
+			errs[0] = field("index", d.num(&t.Index))
+		case "id":
+			errs[1] = field("id", d.str(&t.ID))
+		case "type":
+			errs[2] = field("type", d.str(&t.Type))
+		case "function":
+			errs[3] = field("function", decodeFunctionDelta(d, &t.Function))
+		default:
+			d.extra(&t.Extra)
+		}
 	}
-	if err := errors.Join(f.take("index", &t.Index), f.take("id", &t.ID), f.take("type", &t.Type), f.take("function", &fn)); err != nil {
-		return err
+	return errors.Join(errs[:]...)
+}
+
+// decodeFunctionDelta reads the function of a tool call delta, which has
+// no Extra, as encoding/json decodes into a struct: keys match
+// case-insensitively, null leaves a field as it is, other keys are
+// ignored, and the first type error is the error.
+func decodeFunctionDelta(d *decoder, dst *FunctionCallDelta) error {
+	*dst = FunctionCallDelta{}
+	switch d.peek() {
+	case 'n':
+		d.literal("null")
+		return nil
+	case '{':
+		d.pos++
+		d.enter()
+	default:
+		return d.mismatch(functionDeltaType)
 	}
-	t.Function = FunctionCallDelta(fn)
-	t.Extra = f.extra()
-	return nil
+	var first error
+	for ok := d.firstMember(); ok; ok = d.nextMember() {
+		var f *string
+		var name string
+		switch {
+		case bytes.EqualFold(d.key, []byte("name")):
+			f, name = &dst.Name, "name"
+		case bytes.EqualFold(d.key, []byte("arguments")):
+			f, name = &dst.Arguments, "arguments"
+		default:
+			d.skip()
+			continue
+		}
+		switch d.peek() {
+		case '"':
+			*f = d.readString()
+		case 'n':
+			d.literal("null")
+		default:
+			err := d.mismatch(stringType)
+			if first == nil {
+				if te, ok := err.(*json.UnmarshalTypeError); ok {
+					te.Field = name
+				}
+				first = err
+			}
+		}
+	}
+	return first
 }
 
 // MarshalJSON implements json.Marshaler.
-func (t ToolCallDelta) MarshalJSON() ([]byte, error) {
-	var o object
-	o.field("index", t.Index)
+func (t ToolCallDelta) MarshalJSON() ([]byte, error) { return marshalJSON(&t) }
+
+func (t *ToolCallDelta) appendJSON(e *encoder) {
+	start := e.open()
+	e.name(`,"index":`)
+	e.integer(int64(t.Index))
 	if t.ID != "" {
-		o.field("id", t.ID)
+		e.name(`,"id":`)
+		e.str(t.ID)
 	}
 	if t.Type != "" {
-		o.field("type", t.Type)
+		e.name(`,"type":`)
+		e.str(t.Type)
 	}
-	var fn object
+	e.name(`,"function":{`)
 	if t.Function.Name != "" {
-		fn.field("name", t.Function.Name)
+		e.name(`"name":`)
+		e.str(t.Function.Name)
+		e.name(",")
 	}
-	fn.field("arguments", t.Function.Arguments)
-	b, err := fn.bytes()
-	if err != nil {
-		return nil, err
-	}
-	o.field("function", json.RawMessage(b))
-	o.extra(t.Extra)
-	return o.bytes()
+	e.name(`"arguments":`)
+	e.str(t.Function.Arguments)
+	e.name("}")
+	e.extra(t.Extra)
+	e.close(start)
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (u *Usage) UnmarshalJSON(data []byte) error {
-	f, err := decodeFields(data, "usage")
-	if err != nil {
+	d := decoder{data: data}
+	d.ws()
+	return d.finish("usage", u.decode(&d))
+}
+
+func (u *Usage) decode(d *decoder) error {
+	if err := d.openObject("usage"); err != nil {
 		return err
 	}
 	*u = Usage{}
-	if err := errors.Join(f.take("prompt_tokens", &u.PromptTokens), f.take("completion_tokens", &u.CompletionTokens),
-		f.take("total_tokens", &u.TotalTokens)); err != nil {
-		return err
+	var errs [3]error
+	for ok := d.firstMember(); ok; ok = d.nextMember() {
+		switch string(d.key) {
+		case "prompt_tokens":
+			errs[0] = field("prompt_tokens", d.num(&u.PromptTokens))
+		case "completion_tokens":
+			errs[1] = field("completion_tokens", d.num(&u.CompletionTokens))
+		case "total_tokens":
+			errs[2] = field("total_tokens", d.num(&u.TotalTokens))
+		default:
+			d.extra(&u.Extra)
+		}
 	}
-	u.Extra = f.extra()
-	return nil
+	return errors.Join(errs[:]...)
 }
 
 // MarshalJSON implements json.Marshaler.
-func (u Usage) MarshalJSON() ([]byte, error) {
-	var o object
-	o.field("prompt_tokens", u.PromptTokens)
-	o.field("completion_tokens", u.CompletionTokens)
-	o.field("total_tokens", u.TotalTokens)
-	o.extra(u.Extra)
-	return o.bytes()
+func (u Usage) MarshalJSON() ([]byte, error) { return marshalJSON(&u) }
+
+func (u *Usage) appendJSON(e *encoder) {
+	start := e.open()
+	e.name(`,"prompt_tokens":`)
+	e.integer(int64(u.PromptTokens))
+	e.name(`,"completion_tokens":`)
+	e.integer(int64(u.CompletionTokens))
+	e.name(`,"total_tokens":`)
+	e.integer(int64(u.TotalTokens))
+	e.extra(u.Extra)
+	e.close(start)
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (r *EmbeddingsRequest) UnmarshalJSON(data []byte) error {
-	f, err := decodeFields(data, "embeddings request")
-	if err != nil {
+	d := decoder{data: data}
+	d.ws()
+	return d.finish("embeddings request", r.decode(&d))
+}
+
+func (r *EmbeddingsRequest) decode(d *decoder) error {
+	if err := d.openObject("embeddings request"); err != nil {
 		return err
 	}
 	*r = EmbeddingsRequest{}
-	if err := errors.Join(f.take("model", &r.Model), f.take("user", &r.User)); err != nil {
-		return err
+	var errs [2]error
+	for ok := d.firstMember(); ok; ok = d.nextMember() {
+		switch string(d.key) {
+		case "model":
+			errs[0] = field("model", d.str(&r.Model))
+		case "user":
+			errs[1] = field("user", d.str(&r.User))
+		case "input":
+			r.Input = d.raw()
+		default:
+			d.extra(&r.Extra)
+		}
 	}
-	r.Input = f.takeRaw("input")
-	r.Extra = f.extra()
-	return nil
+	return errors.Join(errs[:]...)
 }
 
 // MarshalJSON implements json.Marshaler.
-func (r EmbeddingsRequest) MarshalJSON() ([]byte, error) {
-	var o object
-	o.field("model", r.Model)
+func (r EmbeddingsRequest) MarshalJSON() ([]byte, error) { return marshalJSON(&r) }
+
+func (r *EmbeddingsRequest) appendJSON(e *encoder) {
+	start := e.open()
+	e.name(`,"model":`)
+	e.str(r.Model)
 	if len(r.Input) > 0 {
-		o.field("input", r.Input)
+		e.name(`,"input":`)
+		e.raw("input", r.Input)
 	}
 	if r.User != "" {
-		o.field("user", r.User)
+		e.name(`,"user":`)
+		e.str(r.User)
 	}
-	o.extra(r.Extra)
-	return o.bytes()
+	e.extra(r.Extra)
+	e.close(start)
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (r *EmbeddingsResponse) UnmarshalJSON(data []byte) error {
-	f, err := decodeFields(data, "embeddings response")
-	if err != nil {
+	d := decoder{data: data}
+	d.ws()
+	return d.finish("embeddings response", r.decode(&d))
+}
+
+func (r *EmbeddingsResponse) decode(d *decoder) error {
+	if err := d.openObject("embeddings response"); err != nil {
 		return err
 	}
 	*r = EmbeddingsResponse{}
-	if err := errors.Join(f.take("object", &r.Object), f.take("model", &r.Model), f.take("usage", &r.Usage)); err != nil {
-		return err
+	var errs [3]error
+	for ok := d.firstMember(); ok; ok = d.nextMember() {
+		switch string(d.key) {
+		case "object":
+			errs[0] = field("object", d.str(&r.Object))
+		case "model":
+			errs[1] = field("model", d.str(&r.Model))
+		case "usage":
+			errs[2] = field("usage", decodePtr(d, &r.Usage))
+		case "data":
+			r.Data = d.raw()
+		default:
+			d.extra(&r.Extra)
+		}
 	}
-	r.Data = f.takeRaw("data")
-	r.Extra = f.extra()
-	return nil
+	return errors.Join(errs[:]...)
 }
 
 // MarshalJSON implements json.Marshaler.
-func (r EmbeddingsResponse) MarshalJSON() ([]byte, error) {
-	var o object
-	o.field("object", r.Object)
+func (r EmbeddingsResponse) MarshalJSON() ([]byte, error) { return marshalJSON(&r) }
+
+func (r *EmbeddingsResponse) appendJSON(e *encoder) {
+	start := e.open()
+	e.name(`,"object":`)
+	e.str(r.Object)
 	if len(r.Data) > 0 {
-		o.field("data", r.Data)
+		e.name(`,"data":`)
+		e.raw("data", r.Data)
 	} else {
-		o.field("data", json.RawMessage("[]"))
+		e.name(`,"data":[]`)
 	}
-	o.field("model", r.Model)
+	e.name(`,"model":`)
+	e.str(r.Model)
 	if r.Usage != nil {
-		o.field("usage", r.Usage)
+		e.name(`,"usage":`)
+		r.Usage.appendJSON(e)
 	}
-	o.extra(r.Extra)
-	return o.bytes()
+	e.extra(r.Extra)
+	e.close(start)
 }
