@@ -29,11 +29,11 @@ func TestDatabaseDownAnswers503WithoutLeakingTheCause(t *testing.T) {
 	if err := h.srv.DB.Close(); err != nil {
 		t.Fatal(err)
 	}
-	status, _, body := h.call("GET", "/readyz", "", nil)
+	status, _, _ := h.call("GET", "/readyz", "", nil)
 	if status != http.StatusServiceUnavailable {
 		t.Errorf("readyz with the database down: %d", status)
 	}
-	status, _, body = h.call("POST", "/v1/auth/login", "", map[string]string{"username": testUser, "password": testPassword, "app_id": "other-app"})
+	status, _, body := h.call("POST", "/v1/auth/login", "", map[string]string{"username": testUser, "password": testPassword, "app_id": "other-app"})
 	if status != http.StatusServiceUnavailable {
 		t.Fatalf("login with the database down: %d %s, want 503", status, body)
 	}
