@@ -51,6 +51,20 @@ func (g *Gateway) readBody(r *http.Request, max int64) ([]byte, *apiError) {
 	return body, nil
 }
 
+// readRequest reads and decodes the body of an AI call into req; when it
+// cannot, it answers and records the refusal and returns false.
+func (g *Gateway) readRequest(w http.ResponseWriter, r *http.Request, p *principal, ev audit.Event, req json.Unmarshaler) bool {
+	body, ae := g.readBody(r, g.maxBody(p))
+	if ae == nil {
+		ae = decodeBody(body, req)
+	}
+	if ae != nil {
+		g.fail(w, r, ae, ev)
+		return false
+	}
+	return true
+}
+
 // decodeBody decodes a request body into one of the wire types, whose
 // decoders validate as they go (one pass over the body).
 func decodeBody(body []byte, v json.Unmarshaler) *apiError {
@@ -174,14 +188,8 @@ func digest(s string) string {
 func (g *Gateway) chatCompletions(w http.ResponseWriter, r *http.Request) {
 	p := principalOf(r.Context())
 	ev := p.event(audit.DecisionDenied, "")
-	body, ae := g.readBody(r, g.maxBody(p))
-	if ae != nil {
-		g.fail(w, r, ae, ev)
-		return
-	}
 	var req provider.ChatRequest
-	if ae := decodeBody(body, &req); ae != nil {
-		g.fail(w, r, ae, ev)
+	if !g.readRequest(w, r, p, ev, &req) {
 		return
 	}
 	ev.Model, ev.Stream = truncate(req.Model, 128), req.Stream

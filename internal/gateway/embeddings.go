@@ -16,14 +16,8 @@ const maxEmbeddingInputs = 2048
 func (g *Gateway) embeddings(w http.ResponseWriter, r *http.Request) {
 	p := principalOf(r.Context())
 	ev := p.event(audit.DecisionDenied, "")
-	body, ae := g.readBody(r, g.maxBody(p))
-	if ae != nil {
-		g.fail(w, r, ae, ev)
-		return
-	}
 	var req provider.EmbeddingsRequest
-	if ae := decodeBody(body, &req); ae != nil {
-		g.fail(w, r, ae, ev)
+	if !g.readRequest(w, r, p, ev, &req) {
 		return
 	}
 	ev.Model = truncate(req.Model, 128)
