@@ -6,6 +6,7 @@ package apps
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 )
@@ -17,6 +18,9 @@ type App struct {
 	// Models are the model names the app's users may call; "*" allows
 	// every configured model.
 	Models []string
+	// Routes are the AI routes the app's users may call: RouteChat,
+	// RouteEmbeddings. Empty allows both.
+	Routes []string
 	// Limits override the gateway's default limits for this app; nil
 	// keeps the defaults.
 	Limits *Limits
@@ -26,6 +30,27 @@ type App struct {
 	KeepText  bool
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+// The AI routes an app can be allowed.
+const (
+	RouteChat       = "chat"       // POST /v1/chat/completions
+	RouteEmbeddings = "embeddings" // POST /v1/embeddings
+)
+
+// AllowsRoute reports whether the app may call an AI route.
+func (a App) AllowsRoute(route string) bool {
+	return len(a.Routes) == 0 || slices.Contains(a.Routes, route)
+}
+
+// ValidateRoutes reports a route that does not exist.
+func ValidateRoutes(routes []string) error {
+	for _, r := range routes {
+		if r != RouteChat && r != RouteEmbeddings {
+			return fmt.Errorf("route %q: want %s or %s", r, RouteChat, RouteEmbeddings)
+		}
+	}
+	return nil
 }
 
 // Allows reports whether the app may use a model.

@@ -254,7 +254,7 @@ func newAdminApps(e *env, client clientFunc) *cobra.Command {
 		return table(e.stdout, "ID\tNAME\tMODELS\tKEEP TEXT\tLIMITS", rows)
 	}}
 	var name, limitsJSON string
-	var models []string
+	var models, routes []string
 	var keepText bool
 	put := &cobra.Command{Use: "put ID", Short: "Create or replace an app", Args: cobra.ExactArgs(1),
 		Example: `  bulwark admin apps put notes-app --name "Notes" --model demo-chat --limits '{"user":{"requests_per_minute":30,"tokens_per_day":100000}}'`,
@@ -263,7 +263,7 @@ func newAdminApps(e *env, client clientFunc) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			body := map[string]any{"name": name, "models": models, "keep_text": keepText}
+			body := map[string]any{"name": name, "models": models, "routes": routes, "keep_text": keepText}
 			if limitsJSON != "" {
 				var l any
 				if err := json.Unmarshal([]byte(limitsJSON), &l); err != nil {
@@ -279,6 +279,7 @@ func newAdminApps(e *env, client clientFunc) *cobra.Command {
 		}}
 	put.Flags().StringVar(&name, "name", "", "display name")
 	put.Flags().StringSliceVar(&models, "model", nil, "model the app may use (repeat; * for all)")
+	put.Flags().StringSliceVar(&routes, "route", nil, "AI route the app may call: chat, embeddings (repeat; default both)")
 	put.Flags().StringVar(&limitsJSON, "limits", "", `limits as JSON, e.g. '{"user":{"requests_per_minute":30}}'`)
 	put.Flags().BoolVar(&keepText, "keep-text", false, "keep prompt and answer text in audit events, encrypted")
 	del := &cobra.Command{Use: "delete ID", Short: "Delete an app", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {

@@ -65,6 +65,7 @@ type appBody struct {
 	ID        string       `json:"id"`
 	Name      string       `json:"name"`
 	Models    []string     `json:"models"`
+	Routes    []string     `json:"routes,omitempty"`
 	Limits    *apps.Limits `json:"limits,omitempty"`
 	KeepText  bool         `json:"keep_text"`
 	CreatedAt *time.Time   `json:"created_at,omitempty"`
@@ -72,7 +73,7 @@ type appBody struct {
 }
 
 func appJSON(a apps.App) appBody {
-	b := appBody{ID: a.ID, Name: a.Name, Models: a.Models, Limits: a.Limits, KeepText: a.KeepText}
+	b := appBody{ID: a.ID, Name: a.Name, Models: a.Models, Routes: a.Routes, Limits: a.Limits, KeepText: a.KeepText}
 	if b.Models == nil {
 		b.Models = []string{}
 	}
@@ -131,6 +132,10 @@ func (g *Gateway) adminPutApp(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if err := apps.ValidateRoutes(body.Routes); err != nil {
+		writeError(w, r, g.log, paramError("routes", err.Error()))
+		return
+	}
 	if body.Name == "" {
 		body.Name = id
 	}
@@ -139,7 +144,7 @@ func (g *Gateway) adminPutApp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := g.now().UTC()
-	a := apps.App{ID: id, Name: body.Name, Models: body.Models, Limits: body.Limits, KeepText: body.KeepText, CreatedAt: now, UpdatedAt: now}
+	a := apps.App{ID: id, Name: body.Name, Models: body.Models, Routes: body.Routes, Limits: body.Limits, KeepText: body.KeepText, CreatedAt: now, UpdatedAt: now}
 	if old, err := g.appsDB.App(r.Context(), id); err == nil {
 		a.CreatedAt = old.CreatedAt
 	}

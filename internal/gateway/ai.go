@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bulwark-security/bulwark/internal/apps"
 	"github.com/bulwark-security/bulwark/internal/audit"
 	"github.com/bulwark-security/bulwark/internal/provider"
 )
@@ -138,6 +139,9 @@ func paramError(param, msg string) *apiError {
 // right kind, and allowed to the app. Unknown and forbidden models get
 // the same answer, so an app cannot probe what others may use.
 func (g *Gateway) resolveModel(p *principal, name, kind string) (ModelConfig, *apiError) {
+	if !p.App.AllowsRoute(kind) {
+		return ModelConfig{}, errForbidden("route_not_allowed", "this app may not call this endpoint")
+	}
 	m, ok := g.models[name]
 	if !ok || m.Kind != kind || !p.App.Allows(name) {
 		ae := errNotFound("model_not_found", fmt.Sprintf("the model %q does not exist or this app may not use it", truncate(name, 64)))
@@ -197,7 +201,7 @@ func (g *Gateway) chatCompletions(w http.ResponseWriter, r *http.Request) {
 		g.fail(w, r, ae, ev)
 		return
 	}
-	m, ae := g.resolveModel(p, req.Model, "chat")
+	m, ae := g.resolveModel(p, req.Model, apps.RouteChat)
 	if ae != nil {
 		g.fail(w, r, ae, ev)
 		return

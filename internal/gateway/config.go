@@ -161,6 +161,7 @@ type AppConfig struct {
 	ID       string       `yaml:"id"`
 	Name     string       `yaml:"name"`
 	Models   []string     `yaml:"models"`
+	Routes   []string     `yaml:"routes"`
 	Limits   *apps.Limits `yaml:"limits"`
 	KeepText bool         `yaml:"keep_text"`
 }
@@ -529,6 +530,9 @@ func (c *Config) Validate() error {
 			if err := a.Limits.Validate(); err != nil {
 				bad(f+".limits", "%v", err)
 			}
+		}
+		if err := apps.ValidateRoutes(a.Routes); err != nil {
+			bad(f+".routes", "%v", err)
 		}
 	}
 	if c.Audit.OnFull != "block" && c.Audit.OnFull != "reject" {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/bulwark-security/bulwark/internal/apps"
 	"github.com/bulwark-security/bulwark/internal/audit"
 	"github.com/bulwark-security/bulwark/internal/provider"
 )
@@ -34,7 +35,7 @@ func (g *Gateway) embeddings(w http.ResponseWriter, r *http.Request) {
 		g.fail(w, r, paramError("input", "too many inputs in one request"), ev)
 		return
 	}
-	m, ae := g.resolveModel(p, req.Model, "embeddings")
+	m, ae := g.resolveModel(p, req.Model, apps.RouteEmbeddings)
 	if ae != nil {
 		g.fail(w, r, ae, ev)
 		return

@@ -36,7 +36,7 @@ func TestAdminAPI(t *testing.T) {
 	})
 	t.Run("create an app and log in through it", func(t *testing.T) {
 		status, _, body := h.call("PUT", "/admin/v1/apps/kids-app", admin, map[string]any{
-			"name": "Kids", "models": []string{"chat"}, "limits": map[string]any{"user": map[string]any{"requests_per_minute": 1}}})
+			"name": "Kids", "models": []string{"*"}, "routes": []string{"chat"}, "limits": map[string]any{"user": map[string]any{"requests_per_minute": 1}}})
 		if status != http.StatusOK {
 			t.Fatalf("put app: %d %s", status, body)
 		}
@@ -48,6 +48,10 @@ func TestAdminAPI(t *testing.T) {
 		}
 		if _, err := client.Chat.Completions.New(context.Background(), params); err == nil {
 			t.Error("the app's own limit of 1 request per minute did not apply")
+		}
+		status, _, _ = h.call("POST", "/v1/embeddings", tk.AccessToken, `{"model":"embed","input":"x"}`)
+		if status != http.StatusForbidden {
+			t.Errorf("embeddings for an app allowed only chat: %d, want 403", status)
 		}
 	})
 	t.Run("unknown models and bad ids are refused", func(t *testing.T) {
