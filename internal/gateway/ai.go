@@ -244,7 +244,7 @@ func (g *Gateway) chatCompletions(w http.ResponseWriter, r *http.Request) {
 	// The upstream may produce what the budgets granted, and no more.
 	perChoice := int(adm.completion) / n
 	setMaxTokens(&req, m, min(perChoice, requested))
-	call := &chatCall{p: p, m: m, req: &req, adm: adm, slot: slot, ev: ev, prompt: prompt, promptTokens: promptTokens}
+	call := &aiCall{p: p, m: m, req: &req, adm: adm, slot: slot, ev: ev, prompt: prompt, promptTokens: promptTokens}
 	if req.Stream {
 		g.streamChat(w, r, call)
 		return
@@ -275,8 +275,8 @@ func setMaxTokens(req *provider.ChatRequest, m ModelConfig, n int) {
 	}
 }
 
-// chatCall is one admitted chat request on its way upstream.
-type chatCall struct {
+// aiCall is one admitted AI call (chat or embeddings) on its way upstream.
+type aiCall struct {
 	p            *principal
 	m            ModelConfig
 	req          *provider.ChatRequest
@@ -304,7 +304,7 @@ func targets(m ModelConfig) []target {
 
 // upstreamCall runs fn against each target in turn, moving to the
 // fallback only when the first did not answer or was rate limited.
-func upstreamCall[T any](ctx context.Context, g *Gateway, c *chatCall, fn func(provider.Provider, string) (T, error)) (T, target, error) {
+func upstreamCall[T any](ctx context.Context, g *Gateway, c *aiCall, fn func(provider.Provider, string) (T, error)) (T, target, error) {
 	var zero T
 	var err error
 	var tgt target
@@ -331,7 +331,7 @@ func upstreamCall[T any](ctx context.Context, g *Gateway, c *chatCall, fn func(p
 }
 
 // completeChat serves a non-streamed chat completion.
-func (g *Gateway) completeChat(w http.ResponseWriter, r *http.Request, c *chatCall) {
+func (g *Gateway) completeChat(w http.ResponseWriter, r *http.Request, c *aiCall) {
 	ctx, cancel := context.WithTimeout(r.Context(), g.cfg.Server.RequestTimeout)
 	defer cancel()
 	alias := c.req.Model
@@ -352,7 +352,13 @@ func (g *Gateway) completeChat(w http.ResponseWriter, r *http.Request, c *chatCa
 	if resp.Usage != nil {
 		prompt, completion, estimated = int64(resp.Usage.PromptTokens), int64(resp.Usage.CompletionTokens), false
 	}
-	if err := c.adm.settle(ctx, prompt+completion); err != nil {
+	g.answer(w, r, c, tgt, resp, answer, prompt, completion, estimated)
+}
+
+// answer settles the budget with what a non-streamed call used, writes the
+// provider's answer and records the call.
+func (g *Gateway) answer(w http.ResponseWriter, r *http.Request, c *aiCall, tgt target, resp any, answer string, prompt, completion int64, estimated bool) {
+	if err := c.adm.settle(r.Context(), prompt+completion); err != nil {
 		g.log.Error("budget commit", "request_id", requestID(r.Context()), "err", err)
 	}
 	body, err := provider.Marshal(resp)
@@ -365,11 +371,11 @@ func (g *Gateway) completeChat(w http.ResponseWriter, r *http.Request, c *chatCa
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
 	c.ev.Decision, c.ev.Status, c.ev.UpstreamStatus = audit.DecisionAllowed, http.StatusOK, http.StatusOK
-	g.finishChat(r, c, answer, prompt, completion, estimated)
+	g.finishCall(r, c, answer, prompt, completion, estimated)
 }
 
-// finishChat completes and records the event of a served chat call.
-func (g *Gateway) finishChat(r *http.Request, c *chatCall, answer string, prompt, completion int64, estimated bool) {
+// finishCall completes and records the event of a served AI call.
+func (g *Gateway) finishCall(r *http.Request, c *aiCall, answer string, prompt, completion int64, estimated bool) {
 	ev := &c.ev
 	ev.PromptTokens, ev.CompletionTokens, ev.TokensEstimated = int(prompt), int(completion), estimated
 	ev.AnswerChars, ev.AnswerSHA256 = len(answer), digest(answer)
@@ -404,7 +410,7 @@ func (g *Gateway) setOverhead(w http.ResponseWriter, r *http.Request, upstream t
 }
 
 // upstreamFailed answers a provider failure and records it.
-func (g *Gateway) upstreamFailed(w http.ResponseWriter, r *http.Request, c *chatCall, err error) {
+func (g *Gateway) upstreamFailed(w http.ResponseWriter, r *http.Request, c *aiCall, err error) {
 	ae := upstreamError(r.Context(), err)
 	writeError(w, r, g.log, ae)
 	c.ev.Decision, c.ev.Reason, c.ev.Status = audit.DecisionUpstreamError, ae.Code, ae.Status

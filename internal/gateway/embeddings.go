@@ -55,7 +55,7 @@ func (g *Gateway) embeddings(w http.ResponseWriter, r *http.Request) {
 		_ = adm.settle(r.Context(), 0)
 		return
 	}
-	c := &chatCall{p: p, m: m, adm: adm, slot: slot, ev: ev, prompt: text, promptTokens: promptTokens}
+	c := &aiCall{p: p, m: m, adm: adm, slot: slot, ev: ev, prompt: text, promptTokens: promptTokens}
 	ctx, cancel := context.WithTimeout(r.Context(), g.cfg.Server.RequestTimeout)
 	defer cancel()
 	resp, tgt, err := upstreamCall(ctx, g, c, func(prov provider.Provider, upstream string) (*provider.EmbeddingsResponse, error) {
@@ -74,20 +74,7 @@ func (g *Gateway) embeddings(w http.ResponseWriter, r *http.Request) {
 	if resp.Usage != nil {
 		used, estimated = int64(resp.Usage.PromptTokens), false
 	}
-	if err := adm.settle(ctx, used); err != nil {
-		g.log.Error("budget commit", "request_id", requestID(r.Context()), "err", err)
-	}
-	out, err := provider.Marshal(resp)
-	if err != nil {
-		g.upstreamFailed(w, r, c, &provider.Error{Provider: tgt.provider, Kind: provider.KindBadResponse, Cause: err})
-		return
-	}
-	g.setOverhead(w, r, c.upstream)
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(out)
-	c.ev.Decision, c.ev.Status, c.ev.UpstreamStatus = audit.DecisionAllowed, http.StatusOK, http.StatusOK
-	g.finishChat(r, c, "", used, 0, estimated)
+	g.answer(w, r, c, tgt, resp, "", used, 0, estimated)
 }
 
 // modelObject is an entry of GET /v1/models.

@@ -19,7 +19,7 @@ const streamWriteTimeout = 30 * time.Second
 // streamChat serves a streamed chat completion as server-sent events,
 // passing each chunk on as it arrives. The upstream call lives in the
 // request's context: a client that goes away cancels it.
-func (g *Gateway) streamChat(w http.ResponseWriter, r *http.Request, c *chatCall) {
+func (g *Gateway) streamChat(w http.ResponseWriter, r *http.Request, c *aiCall) {
 	ctx, cancel := context.WithTimeout(r.Context(), g.cfg.Server.StreamTimeout)
 	defer cancel()
 	alias := c.req.Model
@@ -130,7 +130,7 @@ func (g *Gateway) streamChat(w http.ResponseWriter, r *http.Request, c *chatCall
 		writeEvent(rc, w, []byte("[DONE]"), true)
 		c.ev.Decision = audit.DecisionAllowed
 	}
-	g.finishChat(r, c, answer.String(), prompt, completion, estimated)
+	g.finishCall(r, c, answer.String(), prompt, completion, estimated)
 }
 
 // writeEvent writes one SSE data event, and flushes it when asked.
