@@ -116,7 +116,63 @@ checkpoints of its audit log. See docs/audit.md.`,
 		},
 	}
 	export.Flags().StringVar(&exportConfig, "config", "", "the gateway's configuration file")
-	cmd.AddCommand(verify, export)
+	var show struct {
+		config, requestID string
+		text              bool
+	}
+	showCmd := &cobra.Command{
+		Use:   "show --config FILE --request-id ID",
+		Short: "Print the audit events of one request; --text opens the text an app kept (keep_text)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if show.config == "" || show.requestID == "" {
+				return usagef("--config and --request-id are required")
+			}
+			cfg, err := gateway.LoadConfig(show.config, os.Getenv)
+			if err != nil {
+				return usageError{fmt.Errorf("configuration: %w", err)}
+			}
+			ctx := cmd.Context()
+			db, err := sqlstore.Open(ctx, sqlstore.Driver(cfg.Storage.Driver), cfg.Storage.DSN)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			recs, err := audit.Query(ctx, db, audit.Filter{RequestID: show.requestID})
+			if err != nil {
+				return err
+			}
+			if len(recs) == 0 {
+				return usagef("no audit event of request %s", show.requestID)
+			}
+			for _, r := range recs {
+				out := map[string]any{"seq": r.Seq, "hash": r.Hash, "event": r.Event}
+				ev, err := r.Decode()
+				if err != nil {
+					return err
+				}
+				if show.text && ev.TextSealed != nil {
+					ring, err := serve.LoadMasterKey(cfg.Secrets, os.Getenv)
+					if err != nil {
+						return err
+					}
+					plain, err := ring.Open(ev.TextSealed, "audit-text:"+ev.RequestID)
+					if err != nil {
+						return fmt.Errorf("open kept text: %w", err)
+					}
+					out["text"] = json.RawMessage(plain)
+				}
+				if err := printJSON(e.stdout, out); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+	showCmd.Flags().StringVar(&show.config, "config", "", "the gateway's configuration file")
+	showCmd.Flags().StringVar(&show.requestID, "request-id", "", "the request (its X-Request-Id)")
+	showCmd.Flags().BoolVar(&show.text, "text", false, "also print the prompt and answer kept sealed for apps with keep_text (needs the master key)")
+	cmd.AddCommand(verify, export, showCmd)
 	return cmd
 }
 

@@ -169,12 +169,39 @@ models:
 apps:
   - id: demo-app
     models: ["*"]
+    keep_text: true
 audit:
   checkpoint_every: 2
 log:
   level: warn
 `, db, keyFile))
 	url, _ := startServe(t, "--config", cfg)
+	// A user made from the command line while the gateway runs (a second
+	// writer of the same chain), then one kept-text call.
+	var out0, err0 bytes.Buffer
+	if code := Run(context.Background(), []string{"admin", "create-user", "ada", "--config", cfg}, strings.NewReader("a long enough password\n"), &out0, &err0); code != ExitOK {
+		t.Fatalf("create-user: %d %s", code, err0.String())
+	}
+	resp, err := http.Post(url+"/v1/auth/login", "application/json", strings.NewReader(`{"username":"ada","password":"a long enough password","app_id":"demo-app"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tk struct {
+		AccessToken string `json:"access_token"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&tk)
+	resp.Body.Close()
+	req, _ := http.NewRequest("POST", url+"/v1/chat/completions", strings.NewReader(`{"model":"chat","messages":[{"role":"user","content":"the secret word is marmalade"}]}`))
+	req.Header.Set("Authorization", "Bearer "+tk.AccessToken)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	requestID := resp.Header.Get("X-Request-Id")
+	if resp.StatusCode != 200 || requestID == "" {
+		t.Fatalf("chat: %d", resp.StatusCode)
+	}
 	// A few events: failed logins.
 	for range 5 {
 		resp, err := http.Post(url+"/v1/auth/login", "application/json", strings.NewReader(`{"username":"nobody","password":"wrong password!","app_id":"demo-app"}`))
@@ -194,7 +221,7 @@ log:
 			Report struct{ Records int } `json:"report"`
 		}
 		_ = json.Unmarshal([]byte(out), &rep)
-		if rep.Report.Records >= 5 {
+		if rep.Report.Records >= 8 {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -202,20 +229,42 @@ log:
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		code, out, stderr := run(t, dir, "audit", "show", "--config", cfg, "--request-id", requestID, "--text")
+		if code == ExitOK {
+			if !strings.Contains(out, "marmalade") {
+				t.Errorf("show --text does not print the kept prompt: %s", out)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("show: exit %d %s %s", code, out, stderr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	code, out, stderr := run(t, dir, "audit", "show", "--config", cfg, "--request-id", "req_does_not_exist")
+	if code != ExitUsage {
+		t.Errorf("show of an unknown request: exit %d %s %s", code, out, stderr)
+	}
 	raw, err := sql.Open("sqlite", db)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer raw.Close()
-	if _, err := raw.Exec(`UPDATE audit_records SET event = replace(event, 'login_failed', 'login') WHERE seq = 2`); err != nil {
+	var victim int
+	if err := raw.QueryRow(`SELECT MIN(seq) FROM audit_records WHERE decision = 'login_failed'`).Scan(&victim); err != nil {
 		t.Fatal(err)
 	}
-	code, out, stderr := run(t, dir, "audit", "verify", "--config", cfg)
-	if code != ExitFindings || !strings.Contains(out, "TAMPERED") {
-		t.Fatalf("verify after editing record 2: exit %d, %s %s; want 1 and a report", code, out, stderr)
+	if _, err := raw.Exec(`UPDATE audit_records SET event = replace(event, '"status":401', '"status":200') WHERE seq = ?`, victim); err != nil {
+		t.Fatal(err)
 	}
-	if !strings.Contains(out, `"seq":2`) {
-		t.Errorf("the report does not name record 2: %s", out)
+	code, out, stderr = run(t, dir, "audit", "verify", "--config", cfg)
+	if code != ExitFindings || !strings.Contains(out, "TAMPERED") {
+		t.Fatalf("verify after editing record %d: exit %d, %s %s; want 1 and a report", victim, code, out, stderr)
+	}
+	if !strings.Contains(out, fmt.Sprintf(`"seq":%d`, victim)) {
+		t.Errorf("the report does not name record %d: %s", victim, out)
 	}
 }
 
