@@ -46,11 +46,15 @@ const Window = 160
 type Secrets struct {
 	detectors []compiled
 	byID      map[string]int
+	// keywords finds every detector keyword and context word of a text in
+	// one pass; compiled.keywords and .context index into it.
+	keywords *keywordSet
 }
 
 type compiled struct {
 	Detector
-	re *regexp.Regexp
+	re                *regexp.Regexp
+	keywords, context []int
 }
 
 // NewSecrets compiles detectors. IDs must be unique and fallbacks must name
@@ -86,6 +90,30 @@ func NewSecrets(ds []Detector) (*Secrets, error) {
 			}
 		}
 	}
+	var words []string
+	index := map[string]int{}
+	id := func(w string) int {
+		if i, ok := index[w]; ok {
+			return i
+		}
+		index[w] = len(words)
+		words = append(words, w)
+		return len(words) - 1
+	}
+	for i := range s.detectors {
+		d := &s.detectors[i]
+		for _, w := range d.Keywords {
+			if w != "" {
+				d.keywords = append(d.keywords, id(w))
+			}
+		}
+		for _, w := range d.Context {
+			if w != "" {
+				d.context = append(d.context, id(strings.ToLower(w)))
+			}
+		}
+	}
+	s.keywords = newKeywordSet(words)
 	return s, nil
 }
 
@@ -158,15 +186,17 @@ func (s *Secrets) Find(text string, ctx Context) []Match {
 		text = text[:MaxText]
 	}
 	lower := strings.ToLower(text)
+	found := make([]bool, s.keywords.words)
+	s.keywords.scan(lower, found)
 	var out []Match
 	for _, d := range s.detectors {
-		if !d.hasKeyword(lower) {
+		if len(d.Keywords) > 0 && !anyFound(found, d.keywords) {
 			continue
 		}
 		if d.Generic && len(text) < 32 {
 			continue // no token long enough
 		}
-		if d.Generic && !containsAny(lower, d.Context) {
+		if d.Generic && !anyFound(found, d.context) {
 			if _, ok := ctx.hasAny(d.Context); !ok {
 				continue
 			}
@@ -211,19 +241,9 @@ func (s *Secrets) Find(text string, ctx Context) []Match {
 	return resolveOverlaps(out, s.byID)
 }
 
-func (d compiled) hasKeyword(lower string) bool {
-	if len(d.Keywords) == 0 {
-		return true
-	}
-	return containsAny(lower, d.Keywords)
-}
-
-func containsAny(s string, words []string) bool {
-	if s == "" {
-		return false
-	}
-	for _, w := range words {
-		if strings.Contains(s, w) {
+func anyFound(found []bool, ids []int) bool {
+	for _, id := range ids {
+		if found[id] {
 			return true
 		}
 	}
