@@ -24,6 +24,9 @@ type App struct {
 	// Limits override the gateway's default limits for this app; nil
 	// keeps the defaults.
 	Limits *Limits
+	// Guards override the gateway's guard policy for this app, by guard
+	// name (see internal/guard): "injection", "pii", "output_secrets", …
+	Guards map[string]GuardRule
 	// KeepText keeps prompt and answer text in audit events, encrypted
 	// under the master key. Off by default: events carry lengths and
 	// digests only.
@@ -56,6 +59,13 @@ func ValidateRoutes(routes []string) error {
 // Allows reports whether the app may use a model.
 func (a App) Allows(model string) bool {
 	return slices.Contains(a.Models, "*") || slices.Contains(a.Models, model)
+}
+
+// GuardRule sets one guard: an action (off, flag, redact, block) and, for
+// the injection guards, a score threshold (0 keeps the default).
+type GuardRule struct {
+	Action    string  `yaml:"action" json:"action,omitempty"`
+	Threshold float64 `yaml:"threshold,omitempty" json:"threshold,omitempty"`
 }
 
 // Limits are per-app overrides of the default limits, by subject. A nil

@@ -7,6 +7,7 @@ const (
 	DecisionAllowed       = "allowed"        // an AI call went upstream and was answered
 	DecisionDenied        = "denied"         // refused before upstream: authentication, authorization, bad request
 	DecisionLimited       = "limited"        // refused by a rate, concurrency or budget limit
+	DecisionBlocked       = "blocked"        // refused by a guard: the prompt, or the answer, was not passed on
 	DecisionUpstreamError = "upstream_error" // the provider failed
 	DecisionCancelled     = "cancelled"      // the client went away before the answer ended
 	DecisionLogin         = "login"
@@ -62,8 +63,21 @@ type Event struct {
 	// (aad "audit-text:<request id>"), only for apps with keep_text.
 	TextSealed []byte `json:"text_sealed,omitempty"`
 
+	// Guards are the guard decisions of the call: which guard, which rule,
+	// how sure, what was done; never the text that matched.
+	Guards []GuardFinding `json:"guards,omitempty"`
+
 	// Actor and Target describe administrative changes: who (a user id)
 	// did what (Reason) to what ("app:demo-app", "session:ses_…").
 	Actor  string `json:"actor,omitempty"`
 	Target string `json:"target,omitempty"`
+}
+
+// GuardFinding is one guard decision in an event.
+type GuardFinding struct {
+	Guard  string  `json:"guard"`           // injection, indirect_injection, pii, secrets, output_pii, output_secrets, system_prompt_leak
+	Rule   string  `json:"rule"`            // signature, recognizer or detector id; "classifier", "canary", "verbatim"
+	Score  float64 `json:"score,omitempty"` // 0..1
+	Action string  `json:"action"`          // flag, redact, block
+	Count  int     `json:"count,omitempty"` // occurrences in the call
 }

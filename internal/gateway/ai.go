@@ -16,6 +16,7 @@ import (
 
 	"github.com/bulwark-security/bulwark/internal/apps"
 	"github.com/bulwark-security/bulwark/internal/audit"
+	"github.com/bulwark-security/bulwark/internal/guard"
 	"github.com/bulwark-security/bulwark/internal/provider"
 )
 
@@ -241,10 +242,18 @@ func (g *Gateway) chatCompletions(w http.ResponseWriter, r *http.Request) {
 		_ = adm.settle(r.Context(), 0)
 		return
 	}
+	call := &aiCall{p: p, m: m, req: &req, adm: adm, slot: slot, ev: ev, prompt: prompt, promptTokens: promptTokens}
+	if g.guards != nil {
+		call.guard = g.guards.Chat(&req, g.guardPolicy(p))
+		if f, blocked := call.guard.Blocked(); blocked {
+			g.guardEvent(call)
+			g.inputBlocked(w, r, call, f)
+			return
+		}
+	}
 	// The upstream may produce what the budgets granted, and no more.
 	perChoice := int(adm.completion) / n
 	setMaxTokens(&req, m, min(perChoice, requested))
-	call := &aiCall{p: p, m: m, req: &req, adm: adm, slot: slot, ev: ev, prompt: prompt, promptTokens: promptTokens}
 	if req.Stream {
 		g.streamChat(w, r, call)
 		return
@@ -286,6 +295,7 @@ type aiCall struct {
 	prompt       string
 	promptTokens int64
 	upstream     time.Duration
+	guard        *guard.Session // nil when no guard runs
 }
 
 // target is one provider model a configured model can be served by.
@@ -347,6 +357,9 @@ func (g *Gateway) completeChat(w http.ResponseWriter, r *http.Request, c *aiCall
 		return
 	}
 	resp.Model = alias
+	if c.guard != nil {
+		guardAnswer(c.guard, resp)
+	}
 	answer := resp.Text()
 	prompt, completion, estimated := c.promptTokens, int64(provider.EstimateTokens(answer)), true
 	if resp.Usage != nil {
@@ -376,6 +389,7 @@ func (g *Gateway) answer(w http.ResponseWriter, r *http.Request, c *aiCall, tgt 
 
 // finishCall completes and records the event of a served AI call.
 func (g *Gateway) finishCall(r *http.Request, c *aiCall, answer string, prompt, completion int64, estimated bool) {
+	g.guardEvent(c)
 	ev := &c.ev
 	ev.PromptTokens, ev.CompletionTokens, ev.TokensEstimated = int(prompt), int(completion), estimated
 	ev.AnswerChars, ev.AnswerSHA256 = len(answer), digest(answer)
@@ -422,6 +436,7 @@ func (g *Gateway) upstreamFailed(w http.ResponseWriter, r *http.Request, c *aiCa
 		c.ev.Decision, c.ev.Reason = audit.DecisionCancelled, "client_disconnected"
 	}
 	c.ev.UpstreamMS = millis(c.upstream)
+	g.guardEvent(c)
 	g.recordIn(r, c.slot, c.ev)
 }
 

@@ -18,6 +18,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/bulwark-security/bulwark/internal/apps"
+	"github.com/bulwark-security/bulwark/internal/guard"
 	"github.com/bulwark-security/bulwark/internal/provider"
 )
 
@@ -34,9 +35,12 @@ type Config struct {
 	Providers []ProviderConfig `yaml:"providers"`
 	Models    []ModelConfig    `yaml:"models"`
 	Limits    LimitsConfig     `yaml:"limits"`
-	Apps      []AppConfig      `yaml:"apps"`
-	Audit     AuditConfig      `yaml:"audit"`
-	Log       LogConfig        `yaml:"log"`
+	// Guards override the built-in guard policy for every app (see
+	// internal/guard and docs/guards.md), by guard name.
+	Guards map[string]apps.GuardRule `yaml:"guards"`
+	Apps   []AppConfig               `yaml:"apps"`
+	Audit  AuditConfig               `yaml:"audit"`
+	Log    LogConfig                 `yaml:"log"`
 }
 
 // ServerConfig is the HTTP server.
@@ -158,12 +162,14 @@ type LimitsConfig struct {
 
 // AppConfig declares an app at start (created or updated).
 type AppConfig struct {
-	ID       string       `yaml:"id"`
-	Name     string       `yaml:"name"`
-	Models   []string     `yaml:"models"`
-	Routes   []string     `yaml:"routes"`
-	Limits   *apps.Limits `yaml:"limits"`
-	KeepText bool         `yaml:"keep_text"`
+	ID     string   `yaml:"id"`
+	Name   string   `yaml:"name"`
+	Models []string `yaml:"models"`
+	Routes []string `yaml:"routes"`
+	// Guards override the gateway's guards for this app.
+	Guards   map[string]apps.GuardRule `yaml:"guards"`
+	Limits   *apps.Limits              `yaml:"limits"`
+	KeepText bool                      `yaml:"keep_text"`
 }
 
 // AuditConfig configures the event log.
@@ -534,6 +540,12 @@ func (c *Config) Validate() error {
 		if err := apps.ValidateRoutes(a.Routes); err != nil {
 			bad(f+".routes", "%v", err)
 		}
+		if err := guard.ValidateRules(GuardRules(a.Guards)); err != nil {
+			bad(f+".guards", "%v", err)
+		}
+	}
+	if err := guard.ValidateRules(GuardRules(c.Guards)); err != nil {
+		bad("guards", "%v", err)
 	}
 	if c.Audit.OnFull != "block" && c.Audit.OnFull != "reject" {
 		bad("audit.on_full", "%q: want block or reject", c.Audit.OnFull)
@@ -583,4 +595,17 @@ func checkUpstreamURL(s string) error {
 		return errors.New("http is only allowed to loopback addresses; use https")
 	}
 	return fmt.Errorf("scheme %q: want https", u.Scheme)
+}
+
+// GuardRules converts guard settings as apps and the configuration store
+// them into the guard package's.
+func GuardRules(in map[string]apps.GuardRule) map[string]guard.Rule {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make(map[string]guard.Rule, len(in))
+	for k, v := range in {
+		out[k] = guard.Rule{Action: guard.Action(v.Action), Threshold: v.Threshold}
+	}
+	return out
 }

@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -56,6 +58,18 @@ func (g *Gateway) embeddings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := &aiCall{p: p, m: m, adm: adm, slot: slot, ev: ev, prompt: text, promptTokens: promptTokens}
+	if g.guards != nil && len(texts) > 0 {
+		gs, redacted := g.guards.Texts(texts, g.guardPolicy(p))
+		c.guard = gs
+		if f, blocked := gs.Blocked(); blocked {
+			g.guardEvent(c)
+			g.inputBlocked(w, r, c, f)
+			return
+		}
+		if input, err := encodeTexts(req.Input, redacted); err == nil {
+			req.Input = input
+		}
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), g.cfg.Server.RequestTimeout)
 	defer cancel()
 	resp, tgt, err := upstreamCall(ctx, g, c, func(prov provider.Provider, upstream string) (*provider.EmbeddingsResponse, error) {
@@ -106,4 +120,13 @@ func (g *Gateway) getModel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, modelObject{ID: name, Object: "model", OwnedBy: "bulwark"})
+}
+
+// encodeTexts writes redacted embedding inputs back in the shape they came
+// in: one string, or a list of strings.
+func encodeTexts(orig json.RawMessage, texts []string) (json.RawMessage, error) {
+	if t := bytes.TrimSpace(orig); len(t) > 0 && t[0] == '"' && len(texts) == 1 {
+		return provider.Marshal(texts[0])
+	}
+	return provider.Marshal(texts)
 }

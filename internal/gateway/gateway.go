@@ -13,6 +13,7 @@ import (
 	"github.com/bulwark-security/bulwark/internal/apps"
 	"github.com/bulwark-security/bulwark/internal/audit"
 	"github.com/bulwark-security/bulwark/internal/envelope"
+	"github.com/bulwark-security/bulwark/internal/guard"
 	"github.com/bulwark-security/bulwark/internal/identity"
 	"github.com/bulwark-security/bulwark/internal/limit"
 	"github.com/bulwark-security/bulwark/internal/provider"
@@ -43,6 +44,8 @@ type Deps struct {
 	Keyring      *envelope.Keyring
 	// NewProvider builds a provider; provider.New when nil.
 	NewProvider func(provider.Config) (provider.Provider, error)
+	// Guards checks prompts and answers; nil runs no guard.
+	Guards      *guard.Engine
 	Rates       limit.RateLimiter
 	Streams     limit.Concurrency
 	Budget      limit.Budget
@@ -61,26 +64,28 @@ type Deps struct {
 
 // Gateway is the HTTP service.
 type Gateway struct {
-	cfg     *Config
-	id      *identity.Service
-	apps    *appCache
-	appsDB  apps.Store
-	keys    provider.KeyStore
-	keyring *envelope.Keyring
-	newProv func(provider.Config) (provider.Provider, error)
-	rates   limit.RateLimiter
-	streams limit.Concurrency
-	budget  limit.Budget
-	audit   Recorder
-	auditRd AuditReader
-	metrics *Metrics
-	log     *slog.Logger
-	now     func() time.Time
-	env     func(string) string
-	ready   func(ctx context.Context) error
-	trusted []netip.Prefix
-	models  map[string]ModelConfig
-	order   []string // model names in configuration order
+	cfg       *Config
+	id        *identity.Service
+	apps      *appCache
+	appsDB    apps.Store
+	keys      provider.KeyStore
+	keyring   *envelope.Keyring
+	newProv   func(provider.Config) (provider.Provider, error)
+	guards    *guard.Engine
+	guardBase guard.Policy // the built-in policy with the configuration's overrides
+	rates     limit.RateLimiter
+	streams   limit.Concurrency
+	budget    limit.Budget
+	audit     Recorder
+	auditRd   AuditReader
+	metrics   *Metrics
+	log       *slog.Logger
+	now       func() time.Time
+	env       func(string) string
+	ready     func(ctx context.Context) error
+	trusted   []netip.Prefix
+	models    map[string]ModelConfig
+	order     []string // model names in configuration order
 
 	mu        sync.RWMutex
 	providers map[string]provider.Provider
@@ -118,6 +123,7 @@ func New(ctx context.Context, d Deps) (*Gateway, error) {
 		d.Ready = func(context.Context) error { return nil }
 	}
 	g := &Gateway{cfg: d.Config, id: d.Identity, appsDB: d.Apps, keys: d.ProviderKeys, keyring: d.Keyring, newProv: d.NewProvider,
+		guards: d.Guards, guardBase: guard.DefaultPolicy().With(GuardRules(d.Config.Guards)),
 		rates: d.Rates, streams: d.Streams, budget: d.Budget, audit: d.Audit, auditRd: d.AuditReader,
 		metrics: d.Metrics, log: d.Logger, now: d.Now, env: d.Env, ready: d.Ready,
 		apps:      newAppCache(d.Apps, 5*time.Second, d.Now),

@@ -26,6 +26,7 @@ type Metrics struct {
 	upstreamDur  *prometheus.HistogramVec
 	tokensTotal  *prometheus.CounterVec
 	auditRefused prometheus.Counter
+	guards       *prometheus.CounterVec
 }
 
 // NewMetrics creates the metrics and their registry, with Go runtime and
@@ -50,8 +51,10 @@ func NewMetrics() *Metrics {
 			Help: "Tokens used by app, model and kind (prompt or completion)."}, []string{"app", "model", "kind"}),
 		auditRefused: prometheus.NewCounter(prometheus.CounterOpts{Name: "bulwark_audit_refused_total",
 			Help: "Audit events or reservations the log could not take (requests refused, or denial events not kept)."}),
+		guards: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "bulwark_guard_findings_total",
+			Help: "Guard findings by guard and action taken (flag, redact, block)."}, []string{"guard", "action"}),
 	}
-	reg.MustRegister(m.requests, m.duration, m.decisions, m.overhead, m.upstream, m.upstreamDur, m.tokensTotal, m.auditRefused,
+	reg.MustRegister(m.requests, m.duration, m.decisions, m.overhead, m.upstream, m.upstreamDur, m.tokensTotal, m.auditRefused, m.guards,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -89,4 +92,8 @@ func (m *Metrics) observeUpstream(name string, err error, d time.Duration) {
 func (m *Metrics) tokens(app, model string, prompt, completion int64) {
 	m.tokensTotal.WithLabelValues(app, model, "prompt").Add(float64(max(prompt, 0)))
 	m.tokensTotal.WithLabelValues(app, model, "completion").Add(float64(max(completion, 0)))
+}
+
+func (m *Metrics) guardFinding(guard, action string, n int) {
+	m.guards.WithLabelValues(guard, action).Add(float64(max(n, 1)))
 }

@@ -59,6 +59,12 @@ func (g *Gateway) streamChat(w http.ResponseWriter, r *http.Request, c *aiCall) 
 	// the connection is flushed whenever no further chunk is waiting.
 	chunks := receive(ctx, stream)
 	pendingFlush := false
+	var sg *streamGuard
+	if c.guard != nil {
+		sg = newStreamGuard(c.guard)
+	}
+	var last *provider.ChatChunk
+	guardStop := false
 	for res := range chunks {
 		if res.err != nil {
 			if !errors.Is(res.err, io.EOF) {
@@ -67,10 +73,17 @@ func (g *Gateway) streamChat(w http.ResponseWriter, r *http.Request, c *aiCall) 
 			break
 		}
 		chunk := res.chunk
-		answer.WriteString(chunk.Text())
+		last = chunk
 		if chunk.Usage != nil {
 			usage = chunk.Usage
 		}
+		if sg != nil {
+			guardStop = sg.chunk(chunk)
+			if !guardStop && emptyChunk(chunk) {
+				continue // its text is held back by a guard for now
+			}
+		}
+		answer.WriteString(chunk.Text())
 		if !wantUsage {
 			// The gateway always asks for usage (to count tokens); the app
 			// gets it only when it asked.
@@ -90,12 +103,27 @@ func (g *Gateway) streamChat(w http.ResponseWriter, r *http.Request, c *aiCall) 
 			break
 		}
 		sent, pendingFlush = true, true
+		if guardStop {
+			break
+		}
 		if len(chunks) == 0 {
 			if rc.Flush() != nil {
 				clientOK = false
 				break
 			}
 			pendingFlush = false
+		}
+	}
+	if sg != nil && last != nil && failure == nil && clientOK && !guardStop {
+		// Choices that ended without a finish reason: what the guards
+		// still hold back.
+		if rest := sg.rest(last); rest != nil {
+			rest.Model = alias
+			answer.WriteString(rest.Text())
+			if data, err := provider.Marshal(rest); err == nil {
+				clientOK = writeEvent(rc, w, data, false)
+				pendingFlush = true
+			}
 		}
 	}
 	if pendingFlush && clientOK && rc.Flush() != nil {

@@ -24,6 +24,7 @@ import (
 	"github.com/bulwark-security/bulwark/internal/audit"
 	"github.com/bulwark-security/bulwark/internal/envelope"
 	"github.com/bulwark-security/bulwark/internal/gateway"
+	"github.com/bulwark-security/bulwark/internal/guard"
 	"github.com/bulwark-security/bulwark/internal/identity"
 	"github.com/bulwark-security/bulwark/internal/limit"
 	"github.com/bulwark-security/bulwark/internal/provider"
@@ -127,7 +128,8 @@ func Build(ctx context.Context, cfg *gateway.Config, opt Options) (srv *Server, 
 
 	gw, err := gateway.New(ctx, gateway.Deps{
 		Config: cfg, Identity: id, Apps: db, ProviderKeys: db, Keyring: ring, NewProvider: opt.NewProvider,
-		Rates: rates, Streams: limit.NewMemoryConcurrency(), Budget: limit.NewMemoryBudget(limit.BudgetOptions{Now: opt.Now}),
+		Guards: guard.NewEngine(guard.Builtin()),
+		Rates:  rates, Streams: limit.NewMemoryConcurrency(), Budget: limit.NewMemoryBudget(limit.BudgetOptions{Now: opt.Now}),
 		Audit: alog, AuditReader: auditReader{db: db, ring: ring}, Metrics: metrics, Logger: log, Now: opt.Now, Env: opt.Env,
 		Ready: func(ctx context.Context) error { return db.Ping(ctx) },
 	})
@@ -257,7 +259,7 @@ func LoadMasterKey(c gateway.SecretsConfig, env func(string) string) (*envelope.
 func syncApps(ctx context.Context, st apps.Store, cfg *gateway.Config, now time.Time) error {
 	declared := append([]gateway.AppConfig{{ID: gateway.AdminApp, Name: "Bulwark administration", Models: []string{}}}, cfg.Apps...)
 	for _, ac := range declared {
-		a := apps.App{ID: ac.ID, Name: ac.Name, Models: ac.Models, Routes: ac.Routes, Limits: ac.Limits, KeepText: ac.KeepText, CreatedAt: now, UpdatedAt: now}
+		a := apps.App{ID: ac.ID, Name: ac.Name, Models: ac.Models, Routes: ac.Routes, Guards: ac.Guards, Limits: ac.Limits, KeepText: ac.KeepText, CreatedAt: now, UpdatedAt: now}
 		if a.Name == "" {
 			a.Name = a.ID
 		}

@@ -1,6 +1,7 @@
 package serve_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -24,6 +25,7 @@ type recordingUpstream struct {
 	delay     time.Duration // wait before answering
 	chunks    int           // streamed chunks
 	chunkWait time.Duration // between streamed chunks
+	echo      bool          // answer with the messages it was sent (all contents joined), in 3-byte chunks when streaming
 	cancelled chan struct{} // closed when a streaming request's context ends early
 }
 
@@ -70,8 +72,12 @@ func (u *recordingUpstream) serve(w http.ResponseWriter, r *http.Request) {
 	if u.record {
 		u.reqs = append(u.reqs, recorded{method: r.Method, path: r.URL.Path, header: r.Header.Clone(), body: body})
 	}
-	status, delay, chunks, wait := u.status, u.delay, u.chunks, u.chunkWait
+	status, delay, chunks, wait, echo := u.status, u.delay, u.chunks, u.chunkWait, u.echo
 	u.mu.Unlock()
+	if echo && strings.HasSuffix(r.URL.Path, "/chat/completions") {
+		u.serveEcho(w, body)
+		return
+	}
 	if delay > 0 {
 		select {
 		case <-time.After(delay):
@@ -119,4 +125,40 @@ func (u *recordingUpstream) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, `{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"gpt-4o-mini-2024-07-18","system_fingerprint":"fp_1","choices":[{"index":0,"message":{"role":"assistant","content":"Hello <there> & welcome"},"finish_reason":"stop","logprobs":null}],"usage":{"prompt_tokens":9,"completion_tokens":5,"total_tokens":14}}`)
 	}
+}
+
+// serveEcho answers with the contents of every message sent, joined by
+// " | ": what the provider saw comes back to the app.
+func (u *recordingUpstream) serveEcho(w http.ResponseWriter, body []byte) {
+	var req struct {
+		Stream   bool `json:"stream"`
+		Messages []struct {
+			Content string `json:"content"`
+		} `json:"messages"`
+	}
+	_ = json.Unmarshal(body, &req)
+	var parts []string
+	for _, m := range req.Messages {
+		parts = append(parts, m.Content)
+	}
+	text := strings.Join(parts, " | ")
+	if !req.Stream {
+		out, _ := json.Marshal(map[string]any{"id": "chatcmpl-echo", "object": "chat.completion", "created": 1, "model": "echo",
+			"choices": []any{map[string]any{"index": 0, "message": map[string]any{"role": "assistant", "content": text}, "finish_reason": "stop"}},
+			"usage":   map[string]any{"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20}})
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(out)
+		return
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	fl := w.(http.Flusher)
+	for i := 0; i < len(text); i += 3 {
+		piece := text[i:min(i+3, len(text))]
+		data, _ := json.Marshal(map[string]any{"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "echo",
+			"choices": []any{map[string]any{"index": 0, "delta": map[string]any{"content": piece}, "finish_reason": nil}}})
+		fmt.Fprintf(w, "data: %s\n\n", data)
+		fl.Flush()
+	}
+	fmt.Fprint(w, "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"echo\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n")
+	fmt.Fprint(w, "data: [DONE]\n\n")
 }
