@@ -27,6 +27,9 @@ type App struct {
 	// Guards override the gateway's guard policy for this app, by guard
 	// name (see internal/guard): "injection", "pii", "output_secrets", …
 	Guards map[string]GuardRule
+	// RouteGuards override Guards on one AI route (RouteChat,
+	// RouteEmbeddings): route → guard name → setting.
+	RouteGuards map[string]map[string]GuardRule
 	// KeepText keeps prompt and answer text in audit events, encrypted
 	// under the master key. Off by default: events carry lengths and
 	// digests only.

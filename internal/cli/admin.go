@@ -253,7 +253,7 @@ func newAdminApps(e *env, client clientFunc) *cobra.Command {
 		}
 		return table(e.stdout, "ID\tNAME\tMODELS\tKEEP TEXT\tLIMITS", rows)
 	}}
-	var name, limitsJSON, guardsJSON string
+	var name, limitsJSON, guardsJSON, routeGuardsJSON string
 	var models, routes []string
 	var keepText bool
 	put := &cobra.Command{Use: "put ID", Short: "Create or replace an app", Args: cobra.ExactArgs(1),
@@ -264,7 +264,7 @@ func newAdminApps(e *env, client clientFunc) *cobra.Command {
 				return err
 			}
 			body := map[string]any{"name": name, "models": models, "routes": routes, "keep_text": keepText}
-			for flag, v := range map[string]string{"limits": limitsJSON, "guards": guardsJSON} {
+			for flag, v := range map[string]string{"limits": limitsJSON, "guards": guardsJSON, "route-guards": routeGuardsJSON} {
 				if v == "" {
 					continue
 				}
@@ -272,7 +272,7 @@ func newAdminApps(e *env, client clientFunc) *cobra.Command {
 				if err := json.Unmarshal([]byte(v), &parsed); err != nil {
 					return usagef("--%s: %v", flag, err)
 				}
-				body[flag] = parsed
+				body[strings.ReplaceAll(flag, "-", "_")] = parsed
 			}
 			var out any
 			if err := c.do(cmd.Context(), "PUT", "/admin/v1/apps/"+url.PathEscape(args[0]), body, &out); err != nil {
@@ -285,6 +285,7 @@ func newAdminApps(e *env, client clientFunc) *cobra.Command {
 	put.Flags().StringSliceVar(&routes, "route", nil, "AI route the app may call: chat, embeddings (repeat; default both)")
 	put.Flags().StringVar(&limitsJSON, "limits", "", `limits as JSON, e.g. '{"user":{"requests_per_minute":30}}'`)
 	put.Flags().StringVar(&guardsJSON, "guards", "", `guard overrides as JSON, e.g. '{"pii":{"action":"block"},"injection":{"threshold":0.7}}'`)
+	put.Flags().StringVar(&routeGuardsJSON, "route-guards", "", `guard overrides for one route, as JSON, e.g. '{"embeddings":{"pii":{"action":"off"}}}'`)
 	put.Flags().BoolVar(&keepText, "keep-text", false, "keep prompt and answer text in audit events, encrypted")
 	del := &cobra.Command{Use: "delete ID", Short: "Delete an app", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 		c, err := client()

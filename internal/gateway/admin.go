@@ -63,19 +63,21 @@ func (g *Gateway) adminChange(w http.ResponseWriter, r *http.Request, action, ta
 
 // appBody is an app as the admin API reads and writes it.
 type appBody struct {
-	ID        string                    `json:"id"`
-	Name      string                    `json:"name"`
-	Models    []string                  `json:"models"`
-	Routes    []string                  `json:"routes,omitempty"`
-	Guards    map[string]apps.GuardRule `json:"guards,omitempty"`
-	Limits    *apps.Limits              `json:"limits,omitempty"`
-	KeepText  bool                      `json:"keep_text"`
-	CreatedAt *time.Time                `json:"created_at,omitempty"`
-	UpdatedAt *time.Time                `json:"updated_at,omitempty"`
+	ID     string                    `json:"id"`
+	Name   string                    `json:"name"`
+	Models []string                  `json:"models"`
+	Routes []string                  `json:"routes,omitempty"`
+	Guards map[string]apps.GuardRule `json:"guards,omitempty"`
+	// RouteGuards override Guards on one AI route: route → guard → setting.
+	RouteGuards map[string]map[string]apps.GuardRule `json:"route_guards,omitempty"`
+	Limits      *apps.Limits                         `json:"limits,omitempty"`
+	KeepText    bool                                 `json:"keep_text"`
+	CreatedAt   *time.Time                           `json:"created_at,omitempty"`
+	UpdatedAt   *time.Time                           `json:"updated_at,omitempty"`
 }
 
 func appJSON(a apps.App) appBody {
-	b := appBody{ID: a.ID, Name: a.Name, Models: a.Models, Routes: a.Routes, Guards: a.Guards, Limits: a.Limits, KeepText: a.KeepText}
+	b := appBody{ID: a.ID, Name: a.Name, Models: a.Models, Routes: a.Routes, Guards: a.Guards, RouteGuards: a.RouteGuards, Limits: a.Limits, KeepText: a.KeepText}
 	if b.Models == nil {
 		b.Models = []string{}
 	}
@@ -142,6 +144,10 @@ func (g *Gateway) adminPutApp(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, g.log, paramError("guards", err.Error()))
 		return
 	}
+	if err := ValidateRouteGuards(body.RouteGuards); err != nil {
+		writeError(w, r, g.log, paramError("route_guards", err.Error()))
+		return
+	}
 	if body.Name == "" {
 		body.Name = id
 	}
@@ -150,7 +156,7 @@ func (g *Gateway) adminPutApp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := g.now().UTC()
-	a := apps.App{ID: id, Name: body.Name, Models: body.Models, Routes: body.Routes, Guards: body.Guards, Limits: body.Limits, KeepText: body.KeepText, CreatedAt: now, UpdatedAt: now}
+	a := apps.App{ID: id, Name: body.Name, Models: body.Models, Routes: body.Routes, Guards: body.Guards, RouteGuards: body.RouteGuards, Limits: body.Limits, KeepText: body.KeepText, CreatedAt: now, UpdatedAt: now}
 	if old, err := g.appsDB.App(r.Context(), id); err == nil {
 		a.CreatedAt = old.CreatedAt
 	}

@@ -244,7 +244,7 @@ func (g *Gateway) chatCompletions(w http.ResponseWriter, r *http.Request) {
 	}
 	call := &aiCall{p: p, m: m, req: &req, adm: adm, slot: slot, ev: ev, prompt: prompt, promptTokens: promptTokens}
 	if g.guards != nil {
-		call.guard = g.guards.Chat(&req, g.guardPolicy(p))
+		call.guard = g.guards.Chat(&req, g.guardPolicy(p, apps.RouteChat))
 		if f, blocked := call.guard.Blocked(); blocked {
 			g.guardEvent(call)
 			g.inputBlocked(w, r, call, f)

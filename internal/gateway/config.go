@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/netip"
 	"net/url"
@@ -38,9 +39,11 @@ type Config struct {
 	// Guards override the built-in guard policy for every app (see
 	// internal/guard and docs/guards.md), by guard name.
 	Guards map[string]apps.GuardRule `yaml:"guards"`
-	Apps   []AppConfig               `yaml:"apps"`
-	Audit  AuditConfig               `yaml:"audit"`
-	Log    LogConfig                 `yaml:"log"`
+	// RouteGuards override Guards on one AI route ("chat", "embeddings").
+	RouteGuards map[string]map[string]apps.GuardRule `yaml:"route_guards"`
+	Apps        []AppConfig                          `yaml:"apps"`
+	Audit       AuditConfig                          `yaml:"audit"`
+	Log         LogConfig                            `yaml:"log"`
 }
 
 // ServerConfig is the HTTP server.
@@ -167,9 +170,11 @@ type AppConfig struct {
 	Models []string `yaml:"models"`
 	Routes []string `yaml:"routes"`
 	// Guards override the gateway's guards for this app.
-	Guards   map[string]apps.GuardRule `yaml:"guards"`
-	Limits   *apps.Limits              `yaml:"limits"`
-	KeepText bool                      `yaml:"keep_text"`
+	Guards map[string]apps.GuardRule `yaml:"guards"`
+	// RouteGuards override the app's guards on one AI route.
+	RouteGuards map[string]map[string]apps.GuardRule `yaml:"route_guards"`
+	Limits      *apps.Limits                         `yaml:"limits"`
+	KeepText    bool                                 `yaml:"keep_text"`
 }
 
 // AuditConfig configures the event log.
@@ -543,9 +548,15 @@ func (c *Config) Validate() error {
 		if err := guard.ValidateRules(GuardRules(a.Guards)); err != nil {
 			bad(f+".guards", "%v", err)
 		}
+		if err := ValidateRouteGuards(a.RouteGuards); err != nil {
+			bad(f+".route_guards", "%v", err)
+		}
 	}
 	if err := guard.ValidateRules(GuardRules(c.Guards)); err != nil {
 		bad("guards", "%v", err)
+	}
+	if err := ValidateRouteGuards(c.RouteGuards); err != nil {
+		bad("route_guards", "%v", err)
 	}
 	if c.Audit.OnFull != "block" && c.Audit.OnFull != "reject" {
 		bad("audit.on_full", "%q: want block or reject", c.Audit.OnFull)
@@ -595,6 +606,20 @@ func checkUpstreamURL(s string) error {
 		return errors.New("http is only allowed to loopback addresses; use https")
 	}
 	return fmt.Errorf("scheme %q: want https", u.Scheme)
+}
+
+// ValidateRouteGuards reports an unknown route or a bad guard setting in
+// route-level guard overrides.
+func ValidateRouteGuards(in map[string]map[string]apps.GuardRule) error {
+	for _, route := range slices.Sorted(maps.Keys(in)) {
+		if err := apps.ValidateRoutes([]string{route}); err != nil {
+			return err
+		}
+		if err := guard.ValidateRules(GuardRules(in[route])); err != nil {
+			return fmt.Errorf("route %s: %w", route, err)
+		}
+	}
+	return nil
 }
 
 // GuardRules converts guard settings as apps and the configuration store

@@ -86,6 +86,11 @@ func TestConfigErrorsNameTheirField(t *testing.T) {
 		{"negative limit", "limits:\n  user: {requests_per_minute: -1}\n", "limits.user"},
 		{"audit overflow policy", "audit:\n  on_full: drop\n", "audit.on_full"},
 		{"trusted proxy that is not a CIDR", "server:\n  trusted_proxies: [10.0.0.0/33]\n", "server.trusted_proxies[0]"},
+		{"unknown guard", "guards:\n  profanity: {action: block}\n", "guards"},
+		{"redact for a guard that cannot", "guards:\n  injection: {action: redact}\n", "guards"},
+		{"threshold out of range", "guards:\n  injection: {threshold: 1.5}\n", "guards"},
+		{"route guards of an unknown route", "route_guards:\n  images: {pii: {action: off}}\n", "route_guards"},
+		{"app route guards with a bad action", "apps:\n  - {id: my-app, route_guards: {chat: {pii: {action: hide}}}}\n", "apps[0].route_guards"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -59,7 +59,7 @@ func (g *Gateway) embeddings(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &aiCall{p: p, m: m, adm: adm, slot: slot, ev: ev, prompt: text, promptTokens: promptTokens}
 	if g.guards != nil && len(texts) > 0 {
-		gs, redacted := g.guards.Texts(texts, g.guardPolicy(p))
+		gs, redacted := g.guards.Texts(texts, g.guardPolicy(p, apps.RouteEmbeddings))
 		c.guard = gs
 		if f, blocked := gs.Blocked(); blocked {
 			g.guardEvent(c)

@@ -13,9 +13,15 @@ import (
 // with finish_reason "content_filter", as OpenAI's own filter does.
 const withheld = "[The answer was withheld by the gateway's output guard.]"
 
-// guardPolicy is the guard policy of a principal's app.
-func (g *Gateway) guardPolicy(p *principal) guard.Policy {
-	return g.guardBase.With(GuardRules(p.App.Guards))
+// guardPolicy is the guard policy of a principal's app on an AI route:
+// the built-in policy, then the configuration's guards, its route_guards
+// for the route, the app's guards and the app's route_guards, each over
+// the one before.
+func (g *Gateway) guardPolicy(p *principal, route string) guard.Policy {
+	return g.guardBase.
+		With(GuardRules(g.cfg.RouteGuards[route])).
+		With(GuardRules(p.App.Guards)).
+		With(GuardRules(p.App.RouteGuards[route]))
 }
 
 // guardCodes are the error codes of requests a guard blocked.

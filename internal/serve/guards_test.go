@@ -166,3 +166,26 @@ func TestEmbeddingsInputIsRedacted(t *testing.T) {
 		t.Errorf("embeddings input upstream: %s", sent)
 	}
 }
+
+func TestGuardPoliciesArePerRoute(t *testing.T) {
+	h, up, _ := echoHarness(t, func(c *gateway.Config) {
+		c.Apps = append(c.Apps, gateway.AppConfig{ID: "search-app", Models: []string{"*"},
+			RouteGuards: map[string]map[string]apps.GuardRule{apps.RouteEmbeddings: {"pii": {Action: "off"}}}})
+	})
+	client := h.sdk(h.login(testUser, "search-app", "d").AccessToken)
+	ctx := context.Background()
+	if _, err := client.Embeddings.New(ctx, openai.EmbeddingNewParams{Model: "echo-embed",
+		Input: openai.EmbeddingNewParamsInputUnion{OfString: openai.String(personal)}}); err != nil {
+		t.Fatal(err)
+	}
+	if sent := string(up.last(t).body); !strings.Contains(sent, "ada.lovelace@example.com") {
+		t.Errorf("embeddings with pii off on that route were pseudonymized: %s", sent)
+	}
+	if _, err := client.Chat.Completions.New(ctx, openai.ChatCompletionNewParams{Model: "echo",
+		Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage(personal)}}); err != nil {
+		t.Fatal(err)
+	}
+	if sent := string(up.last(t).body); strings.Contains(sent, "ada.lovelace@example.com") {
+		t.Errorf("chat, where the app's route setting does not apply, sent PII: %s", sent)
+	}
+}

@@ -23,12 +23,17 @@ func Apps(t *testing.T, newStore func(t *testing.T) AppStore) {
 	t.Run("apps: put, get, update keeps creation time, list, delete", func(t *testing.T) {
 		s := newStore(t)
 		a := apps.App{ID: "demo-app", Name: "Demo", Models: []string{"demo-chat"}, Routes: []string{apps.RouteChat}, KeepText: true,
-			Limits:    &apps.Limits{User: &apps.ScopeLimits{RequestsPerMinute: 30, TokensPerDay: 1000}},
-			CreatedAt: t0, UpdatedAt: t0}
+			Limits:      &apps.Limits{User: &apps.ScopeLimits{RequestsPerMinute: 30, TokensPerDay: 1000}},
+			Guards:      map[string]apps.GuardRule{"pii": {Action: "block"}, "injection": {Threshold: 0.7}},
+			RouteGuards: map[string]map[string]apps.GuardRule{apps.RouteEmbeddings: {"pii": {Action: "off"}}},
+			CreatedAt:   t0, UpdatedAt: t0}
 		must(t, s.PutApp(ctx, a))
 		got, err := s.App(ctx, "demo-app")
 		if err != nil || got.Name != "Demo" || !got.KeepText || !got.AllowsRoute(apps.RouteChat) || got.AllowsRoute(apps.RouteEmbeddings) || got.Limits == nil || got.Limits.User.TokensPerDay != 1000 || !got.CreatedAt.Equal(t0) {
 			t.Fatalf("App = %+v, %v", got, err)
+		}
+		if got.Guards["pii"].Action != "block" || got.Guards["injection"].Threshold != 0.7 || got.RouteGuards[apps.RouteEmbeddings]["pii"].Action != "off" {
+			t.Errorf("guard settings did not survive the store: %+v, %+v", got.Guards, got.RouteGuards)
 		}
 		a.Name, a.Models, a.CreatedAt, a.UpdatedAt = "Demo 2", []string{"*"}, t0.Add(time.Hour), t0.Add(time.Hour)
 		must(t, s.PutApp(ctx, a))
