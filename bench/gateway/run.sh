@@ -17,6 +17,8 @@
 #   CHUNKS=20       content chunks per streamed answer
 #   GAP=0s          pause between streamed chunks (Go duration)
 #   PORTKEY=1       0 skips Portkey
+#   GUARDS_OFF=1    also measure Bulwark with every guard off (app bench-noguards,
+#                   same server), to show what the guards cost; 0 skips it
 #   PROFILE=0       1 runs the gateway with CPU profiling (bench/gateway/profserve)
 #                   and writes one Go CPU profile per Bulwark measurement to
 #                   bench/gateway/profiles/ (read with go tool pprof)
@@ -32,9 +34,10 @@ CONCURRENCY=${CONCURRENCY:-"32 1"}
 CHUNKS=${CHUNKS:-20}
 GAP=${GAP:-0s}
 PORTKEY=${PORTKEY:-1}
+GUARDS_OFF=${GUARDS_OFF:-1}
 PROFILE=${PROFILE:-0}
 QUIET_WAIT=${QUIET_WAIT:-15}
-measurements=$((4 * 2 * $(wc -w <<<"$CONCURRENCY")))
+measurements=$((5 * 2 * $(wc -w <<<"$CONCURRENCY")))
 LIFETIME=${LIFETIME:-$((600 + measurements * (DURATION + WARMUP + QUIET_WAIT + 10)))}
 PORTKEY_VERSION=1.15.2
 
@@ -148,6 +151,16 @@ limits:
   app: {requests_per_minute: 10000000, concurrent_streams: 100000, tokens_per_day: 1000000000000}
 apps:
   - {id: bench-app, models: ["*"]}
+  - id: bench-noguards
+    models: ["*"]
+    guards:
+      injection: {action: "off"}
+      indirect_injection: {action: "off"}
+      pii: {action: "off"}
+      secrets: {action: "off"}
+      output_pii: {action: "off"}
+      output_secrets: {action: "off"}
+      system_prompt_leak: {action: "off"}
 log: {level: warn}
 EOF
 BENCH_PASSWORD="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
@@ -252,6 +265,8 @@ measure() {
   bare-proxy) args+=(-url "http://$bare/v1/chat/completions" -model gpt-4o-mini -cpu-pid "target=$bare_pid") ;;
   bulwark) args+=(-url "http://$bulwark/v1/chat/completions" -model bench-chat -cpu-pid "target=$bulwark_pid"
     -login-url "http://$bulwark/v1/auth/login" -username "$bench_user" -app bench-app) ;;
+  bulwark-noguards) args+=(-url "http://$bulwark/v1/chat/completions" -model bench-chat -cpu-pid "target=$bulwark_pid"
+    -login-url "http://$bulwark/v1/auth/login" -username "$bench_user" -app bench-noguards) ;;
   portkey) args+=(-url "http://$portkey/v1/chat/completions" -model gpt-4o-mini -cpu-pid "target=$portkey_pid"
     -H "x-portkey-provider: openai" -H "x-portkey-custom-host: http://$mock/v1" -H "Authorization: Bearer dummy") ;;
   esac
@@ -277,6 +292,7 @@ measure() {
   fi
 }
 targets=(direct bare-proxy bulwark)
+[ "$GUARDS_OFF" = 0 ] || targets+=(bulwark-noguards)
 [ -n "$portkey" ] && targets+=(portkey)
 for mode in non-stream stream; do
   for c in $CONCURRENCY; do
@@ -305,7 +321,7 @@ meta=(
 notes=(
   -note "Everything runs on the same $(nproc) CPUs: the load generator, the target and the mock upstream compete for them, so req/s is what the whole chain reaches on this machine, not a gateway alone; a target that spends less CPU leaves more to the others."
   -note "The load generator sends no Accept-Encoding, so no target compresses; connections are kept alive (pool ≥ 2×C)."
-  -note "Bulwark runs its whole request path here: token verification, app and model authorization, rate/concurrency/budget limits (in memory), and one audit event per request written to SQLite; no DPoP, attestation or guards are configured."
+  -note "Bulwark runs its whole request path here: token verification, app and model authorization, rate/concurrency/budget limits (in memory), and one audit event per request written to SQLite, and the default guards (prompt injection, PII and secrets on the prompt; secrets and system-prompt leaks on the answer, streams included); bulwark-noguards is the same server and request through an app with every guard off. No DPoP or attestation is configured."
 )
 if [ -n "$portkey" ]; then
   notes+=(-note "Portkey @portkey-ai/gateway@$PORTKEY_VERSION on node $(node --version), @hono/node-server pinned to 1.13.8 (streaming breaks with later versions), bound to 127.0.0.1 by a preload, headers x-portkey-provider: openai and x-portkey-custom-host. Its stream transformer sleeps 25 ms before the first streamed chunk, which its TTFB includes.")
