@@ -75,7 +75,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newScanCommand(e), newRulesCommand(e), newServeCommand(e), newAdminCommand(e), newAuditCommand(e), newGuardCommand(e), newVersionCommand(e))
+	root.AddCommand(newScanCommand(e), newRulesCommand(e), newServeCommand(e), newAdminCommand(e), newAuditCommand(e), newGuardCommand(e), newModelCommand(e), newVersionCommand(e))
 
 	err := root.ExecuteContext(ctx)
 	switch {
@@ -84,6 +84,9 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case errors.Is(err, errFindings):
 		return ExitFindings
 	case errors.Is(err, errAuditBroken):
+		fmt.Fprintf(stderr, "bulwark: %v\n", err)
+		return ExitFindings
+	case errors.As(err, new(notVerifiedError)):
 		fmt.Fprintf(stderr, "bulwark: %v\n", err)
 		return ExitFindings
 	default:

@@ -66,6 +66,12 @@ unsupported input, invalid configuration.`,
 }
 
 func runScan(cmd *cobra.Command, e *env, o scanOptions, paths []string) error {
+	return runScanWith(cmd, e, o, paths, nil)
+}
+
+// runScanWith is runScan with the scanner's options adjusted by mutate
+// (bulwark model scan scans model files only).
+func runScanWith(cmd *cobra.Command, e *env, o scanOptions, paths []string, mutate func(*scan.Options)) error {
 	format, err := report.ParseFormat(o.format)
 	if err != nil {
 		return usageError{err}
@@ -119,6 +125,9 @@ func runScan(cmd *cobra.Command, e *env, o scanOptions, paths []string) error {
 	}
 	if !o.quiet && isTerminal(e.stderr) {
 		opt.Progress = func(msg string) { fmt.Fprintf(e.stderr, "bulwark: %s\n", msg) }
+	}
+	if mutate != nil {
+		mutate(&opt)
 	}
 	s, err := scan.New(opt)
 	if err != nil {

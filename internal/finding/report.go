@@ -26,6 +26,17 @@ type Target struct {
 	Size   int64    `json:"size"`
 	SHA256 string   `json:"sha256,omitempty"`
 	App    *AppInfo `json:"app,omitempty"`
+	// Model is the verdict of a model file's scan; set for model targets.
+	Model *ModelInfo `json:"model,omitempty"`
+}
+
+// ModelInfo is what a scan decided about a model file.
+type ModelInfo struct {
+	// Format is the model format recognized by content ("pickle", "onnx", …).
+	Format string `json:"format"`
+	// Verdict is "safe", "suspicious" or "dangerous": the worst of the
+	// reasons found (each one a finding of the report).
+	Verdict string `json:"verdict"`
 }
 
 // Warning reports input the scan could not read completely. A scan with

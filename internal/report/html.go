@@ -115,6 +115,9 @@ func htmlViewOf(r *finding.Report) htmlView {
 			SizeBytes: strconv.FormatInt(t.Size, 10) + " bytes",
 			SHA256:    t.SHA256,
 		}
+		if m := t.Model; m != nil {
+			ht.App = m.Format + " model, " + m.Verdict
+		}
 		if a := t.App; a != nil {
 			ht.App = strings.TrimSpace(a.ID + " " + appVersion(a))
 			var sdk []string

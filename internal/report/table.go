@@ -139,6 +139,9 @@ func targetLine(t finding.Target) string {
 			parts = append(parts, "targetSdk "+strconv.Itoa(a.TargetSDK))
 		}
 	}
+	if m := t.Model; m != nil {
+		parts = append(parts, clean(nonEmpty(m.Format, "unknown format")), strings.ToUpper(clean(m.Verdict)))
+	}
 	return strings.Join(parts, " | ")
 }
 

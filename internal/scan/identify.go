@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,6 +29,7 @@ const (
 	KindDEX       Kind = "dex"
 	KindELF       Kind = "elf"
 	KindModel     Kind = "model"
+	KindModelDir  Kind = "model-directory" // a SavedModel directory, an .mlpackage or .mlmodelc
 	KindDirectory Kind = "directory"
 	KindAAB       Kind = "aab"
 	KindIPA       Kind = "ipa"
@@ -152,7 +154,53 @@ func identifyDir(p string) (Kind, error) {
 	if matches, _ := filepath.Glob(filepath.Join(p, "*.xcodeproj")); len(matches) > 0 {
 		return KindSource, nil
 	}
+	if hasModelMarker(p) {
+		if _, ok := model.IdentifyDir(dirNames(p)); ok {
+			return KindModelDir, nil
+		}
+	}
 	return KindDirectory, nil
+}
+
+// modelDirMarkers are the files whose presence at the top of a directory
+// makes it worth listing as a possible model directory.
+var modelDirMarkers = []string{"saved_model.pb", "saved_model.pbtxt", "coremldata.bin", "Manifest.json"}
+
+func hasModelMarker(p string) bool {
+	for _, m := range modelDirMarkers {
+		if st, err := os.Stat(filepath.Join(p, m)); err == nil && st.Mode().IsRegular() {
+			return true
+		}
+	}
+	return false
+}
+
+// Bounds of the listing that recognizes a model directory.
+const (
+	modelDirDepth   = 4
+	modelDirEntries = 2000
+)
+
+// dirNames lists the files below p (slash-separated, relative), a few
+// levels deep and at most modelDirEntries of them: enough for
+// model.IdentifyDir to recognize a model directory by its layout.
+func dirNames(p string) []string {
+	var names []string
+	_ = filepath.WalkDir(p, func(q string, d fs.DirEntry, err error) error {
+		if err != nil || len(names) >= modelDirEntries {
+			return filepath.SkipAll
+		}
+		rel, _ := filepath.Rel(p, q)
+		if d.IsDir() {
+			if rel != "." && strings.Count(rel, string(filepath.Separator)) >= modelDirDepth-1 {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		names = append(names, filepath.ToSlash(rel))
+		return nil
+	})
+	return names
 }
 
 func readHead(p string, n int) ([]byte, error) {

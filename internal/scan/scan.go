@@ -25,6 +25,8 @@ import (
 	"github.com/bulwark-security/bulwark/internal/baseline"
 	"github.com/bulwark-security/bulwark/internal/detect"
 	"github.com/bulwark-security/bulwark/internal/finding"
+	"github.com/bulwark-security/bulwark/internal/model"
+	"github.com/bulwark-security/bulwark/internal/modelscan"
 	"github.com/bulwark-security/bulwark/internal/rules"
 	"github.com/bulwark-security/bulwark/internal/scan/android"
 )
@@ -44,7 +46,23 @@ type Options struct {
 	Limits   archive.Limits
 	// MaxFiles bounds how many files a directory walk scans.
 	MaxFiles int
+	// Models examines model files, standalone and inside apps; nil means
+	// modelscan's own scanner with every format and default limits.
+	Models ModelScanner
+	// ModelsOnly scans model files and model directories only (bulwark
+	// model scan): other files in a directory are skipped, and another
+	// kind of file named on the command line is an input error.
+	ModelsOnly bool
 }
+
+// ModelScanner examines a model file or directory for what loading it
+// could do.
+type ModelScanner interface {
+	ScanPath(ctx context.Context, path string) (modelscan.Result, error)
+	ScanBytes(ctx context.Context, name string, data []byte) modelscan.Result
+}
+
+var _ ModelScanner = (*modelscan.Scanner)(nil)
 
 // Scanner scans artifacts.
 type Scanner struct {
@@ -65,6 +83,9 @@ func New(opt Options) (*Scanner, error) {
 	}
 	if opt.MaxFiles <= 0 {
 		opt.MaxFiles = 10_000
+	}
+	if opt.Models == nil {
+		opt.Models = modelscan.New(modelscan.Options{}, modelscan.PickleFormats())
 	}
 	if opt.Config != nil {
 		if err := opt.Config.Validate(opt.Catalog); err != nil {
@@ -118,13 +139,21 @@ func (s *Scanner) Scan(ctx context.Context, paths []string) (*finding.Report, er
 		if err != nil {
 			return nil, &InputError{Path: p, Err: err}
 		}
-		switch k {
-		case KindAPK, KindAPKDir, KindDEX, KindELF, KindModel:
+		switch {
+		case s.opt.ModelsOnly && k != KindModelDir && k != KindDirectory:
+			// A file named on the command line is examined whatever it
+			// looks like: content the model scanner cannot place is
+			// suspicious, not skipped.
+			jobs = append(jobs, job{p, KindModel})
+		case k == KindAPK || k == KindAPKDir || k == KindDEX || k == KindELF || k == KindModel || k == KindModelDir:
 			jobs = append(jobs, job{p, k})
-		case KindDirectory:
+		case k == KindDirectory:
 			found, err := s.walk(p)
 			if err != nil {
 				return nil, &InputError{Path: p, Err: err}
+			}
+			if s.opt.ModelsOnly && len(found) == 0 {
+				return nil, &InputError{Path: p, Err: fmt.Errorf("%w: no model file found", ErrUnsupported)}
 			}
 			for _, f := range found {
 				jobs = append(jobs, job(f))
@@ -162,7 +191,8 @@ func (s *Scanner) walk(root string) ([]found, error) {
 		}
 		if d.IsDir() {
 			if p != root {
-				if k, _ := identifyDir(p); k == KindAPKDir {
+				k, _ := identifyDir(p)
+				if k == KindModelDir || (k == KindAPKDir && !s.opt.ModelsOnly) {
 					out = append(out, found{p, k})
 					return filepath.SkipDir
 				}
@@ -181,8 +211,15 @@ func (s *Scanner) walk(root string) ([]found, error) {
 			s.opt.Logger.Debug("skip unreadable file", "path", p, "err", err)
 			return nil
 		}
-		switch k {
-		case KindAPK, KindDEX, KindELF, KindModel:
+		switch {
+		case k == KindModel:
+			out = append(out, found{p, k})
+		case s.opt.ModelsOnly && (k == KindZip || model.IsModelExtension(p)):
+			// A ZIP that is no app, or a file named like a model, may
+			// still be loaded as one (torch.load opens any ZIP with
+			// pickles): the model scanner decides.
+			out = append(out, found{p, KindModel})
+		case !s.opt.ModelsOnly && (k == KindAPK || k == KindDEX || k == KindELF):
 			out = append(out, found{p, k})
 		}
 		return nil
@@ -198,6 +235,9 @@ func (s *Scanner) progress(format string, args ...any) {
 
 func (s *Scanner) scanOne(ctx context.Context, rep *finding.Report, p string, k Kind) error {
 	s.progress("scanning %s (%s)", p, k)
+	if k == KindModelDir {
+		return s.scanModel(ctx, rep, finding.Target{Path: p, Type: string(k)}, p, nil)
+	}
 	target := finding.Target{Path: p, Type: string(k)}
 	in := android.Input{}
 	var closer io.Closer
@@ -238,7 +278,12 @@ func (s *Scanner) scanOne(ctx context.Context, rep *finding.Report, p string, k 
 	if closer != nil {
 		defer closer.Close()
 	}
+	var models android.ModelExaminer
+	if k != KindModel { // a lone model file is examined by scanModel, as the target itself
+		models = s.opt.Models
+	}
 	res, err := android.Analyze(ctx, in, android.Options{
+		Models:            models,
 		Secrets:           s.opt.Secrets,
 		Now:               s.opt.Now(),
 		Logger:            s.opt.Logger,
@@ -249,6 +294,19 @@ func (s *Scanner) scanOne(ctx context.Context, rep *finding.Report, p string, k 
 		return &InputError{Path: p, Err: err}
 	}
 	target.App = res.App
+	if k == KindModel {
+		hits := res.Hits
+		if s.opt.ModelsOnly {
+			hits = inventoryOnly(hits)
+		}
+		if err := s.scanModel(ctx, rep, target, p, hits); err != nil {
+			return err
+		}
+		for _, w := range res.Warnings {
+			rep.Warnings = append(rep.Warnings, finding.Warning{Artifact: p, Path: w.Path, Message: w.Message})
+		}
+		return nil
+	}
 	rep.Targets = append(rep.Targets, target)
 	for _, w := range res.Warnings {
 		rep.Warnings = append(rep.Warnings, finding.Warning{Artifact: p, Path: w.Path, Message: w.Message})
@@ -261,6 +319,48 @@ func (s *Scanner) scanOne(ctx context.Context, rep *finding.Report, p string, k 
 		rep.Findings = append(rep.Findings, f)
 	}
 	return nil
+}
+
+// scanModel examines a model file or directory with the model scanner and
+// records it as a target with its verdict, with the reasons found and the
+// analyzer's hits (inventory) as findings.
+func (s *Scanner) scanModel(ctx context.Context, rep *finding.Report, target finding.Target, p string, hits []finding.Hit) error {
+	res, err := s.opt.Models.ScanPath(ctx, p)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return &InputError{Path: p, Err: err}
+	}
+	if target.Size == 0 {
+		target.Size = res.Size
+	}
+	target.Model = &finding.ModelInfo{Format: string(res.Format), Verdict: string(res.Verdict)}
+	rep.Targets = append(rep.Targets, target)
+	if res.Err != "" {
+		rep.Warnings = append(rep.Warnings, finding.Warning{Artifact: p, Message: "model not fully examined: " + res.Err})
+	}
+	for _, h := range append(hits, android.ModelHits(res, "")...) {
+		f, err := s.opt.Catalog.Complete(p, h)
+		if err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		rep.Findings = append(rep.Findings, f)
+	}
+	return nil
+}
+
+// inventoryOnly keeps the model inventory of a lone model file's hits:
+// bulwark model scan judges the file by its content, not by what shipping
+// it in an app would mean (its format can run code, it is not encrypted).
+func inventoryOnly(hits []finding.Hit) []finding.Hit {
+	var out []finding.Hit
+	for _, h := range hits {
+		if h.Rule == "ai-model-inventory" {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // finish applies configuration and baseline, deduplicates and sorts, and

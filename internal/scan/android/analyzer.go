@@ -18,6 +18,7 @@ import (
 	"github.com/bulwark-security/bulwark/internal/archive"
 	"github.com/bulwark-security/bulwark/internal/detect"
 	"github.com/bulwark-security/bulwark/internal/finding"
+	"github.com/bulwark-security/bulwark/internal/modelscan"
 )
 
 // Options configure an analysis.
@@ -29,6 +30,15 @@ type Options struct {
 	Progress func(stage string)
 	// InspectSignatures reads APK signatures; nil skips signature checks.
 	InspectSignatures SignatureInspector
+	// Models examines the content of the models found in the package
+	// (code-execution payloads, custom operators…); nil records them
+	// without examining them.
+	Models ModelExaminer
+}
+
+// ModelExaminer examines a model file's content.
+type ModelExaminer interface {
+	ScanBytes(ctx context.Context, name string, data []byte) modelscan.Result
 }
 
 // Input is the package to analyze.

@@ -159,6 +159,10 @@ func checkModels(a *App) []finding.Hit {
 				Message:  fmt.Sprintf("%s is readable by anyone who unzips the app and has no signature beside it", describeModel(m)),
 				Evidence: "sha256:" + m.SHA256, Locations: loc, Props: map[string]string{"format": string(m.Format)}})
 		}
+		if m.Scan != nil {
+			props["verdict"] = string(m.Scan.Verdict)
+			hits = append(hits, ModelHits(*m.Scan, m.Path)...)
+		}
 		if pickleFormats[m.Format] {
 			hits = append(hits, finding.Hit{Rule: "ai-model-unsafe-format", Key: m.Path,
 				Message:  fmt.Sprintf("%s is a %s model: loading it with a full unpickler runs code", m.Path, m.Format),

@@ -21,6 +21,7 @@ import (
 	"github.com/bulwark-security/bulwark/internal/elfcheck"
 	"github.com/bulwark-security/bulwark/internal/finding"
 	"github.com/bulwark-security/bulwark/internal/model"
+	"github.com/bulwark-security/bulwark/internal/modelscan"
 )
 
 // entryKind is what an entry holds, by content.
@@ -44,6 +45,9 @@ const (
 	maxNestedZip = 256 << 20
 	// entropySample is how much of a model is sampled for encryption.
 	entropySample = 1 << 20
+	// maxExaminedModel bounds the model entries read into memory to be
+	// examined; larger ones are recorded with a warning.
+	maxExaminedModel = 256 << 20
 )
 
 // classify decides what an entry is from its first bytes and its size.
@@ -269,6 +273,8 @@ type modelFile struct {
 	Encrypted bool
 	Signature string // path of a signature file next to it
 	Details   map[string]string
+	// Scan is the examination of its content; nil when not examined.
+	Scan *modelscan.Result
 }
 
 // signatureSuffixes are files that carry a model's signature.
@@ -284,7 +290,12 @@ func (an *analysis) readModel(name string, h []byte, names []string) {
 	}
 	defer rc.Close()
 	sum := sha256.New()
-	sample := &limitedBuffer{max: entropySample}
+	keep := entropySample
+	examine := recognized && an.opt.Models != nil
+	if examine && e.UncompressedSize <= maxExaminedModel {
+		keep = int(e.UncompressedSize)
+	}
+	sample := &limitedBuffer{max: max(keep, entropySample)}
 	n, err := io.Copy(io.MultiWriter(sum, sample), rc)
 	if err != nil {
 		an.warnf(name, "model not read completely: %v", err)
@@ -294,7 +305,15 @@ func (an *analysis) readModel(name string, h []byte, names []string) {
 	switch {
 	case recognized:
 		mf.Format, mf.Details = info.Format, info.Details
-	case model.LooksEncrypted(sample.Bytes()):
+		if examine {
+			if n > int64(sample.max) {
+				an.warnf(name, "model of %d bytes not examined for code (limit %d)", n, maxExaminedModel)
+			} else {
+				res := an.opt.Models.ScanBytes(an.ctx, name, sample.Bytes())
+				mf.Scan = &res
+			}
+		}
+	case model.LooksEncrypted(sample.Bytes()[:min(len(sample.Bytes()), entropySample)]):
 		mf.Format, mf.Encrypted = "unknown (encrypted)", true
 	default:
 		return // a model-like name with unrecognized, unencrypted content
@@ -328,8 +347,13 @@ func (an *analysis) readZipEntry(name string, names []string) {
 		return
 	}
 	sum := sha256.Sum256(data)
-	an.app.Models = append(an.app.Models, modelFile{Path: name, Format: info.Format, Size: int64(len(data)),
-		SHA256: hex.EncodeToString(sum[:]), Signature: signatureFor(name, names), Details: info.Details})
+	mf := modelFile{Path: name, Format: info.Format, Size: int64(len(data)),
+		SHA256: hex.EncodeToString(sum[:]), Signature: signatureFor(name, names), Details: info.Details}
+	if an.opt.Models != nil {
+		res := an.opt.Models.ScanBytes(an.ctx, name, data)
+		mf.Scan = &res
+	}
+	an.app.Models = append(an.app.Models, mf)
 }
 
 // signatureFor finds a signature file that accompanies a model: the model's

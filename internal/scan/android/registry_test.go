@@ -60,6 +60,15 @@ func TestEveryRuleHasACheck(t *testing.T) {
 						return true
 					})
 				}
+			case *ast.ValueSpec:
+				// const ruleModelCode = "name": the rules of model checks.
+				for i, id := range x.Names {
+					if strings.HasPrefix(id.Name, "rule") && i < len(x.Values) {
+						if s, ok := stringLit(x.Values[i]); ok {
+							raised[s] = true
+						}
+					}
+				}
 			case *ast.AssignStmt:
 				// rule := "name"; rule = "name"
 				for i, l := range x.Lhs {
