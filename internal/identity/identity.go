@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -57,6 +58,11 @@ type Session struct {
 	CreatedAt     time.Time
 	RevokedAt     time.Time // zero when active
 	RevokedReason string
+	// DPoPJKT is the JWK SHA-256 thumbprint (RFC 7638) of the key the
+	// session's tokens are bound to (RFC 9449); empty for bearer tokens.
+	// Its refresh tokens are accepted only with a proof by that key, and
+	// its access tokens carry it as cnf.jkt.
+	DPoPJKT string
 }
 
 // RefreshToken is one refresh token of a session, stored as a hash.
@@ -102,8 +108,11 @@ var (
 	ErrInvalidCredentials = errors.New("invalid username or password")
 	ErrInvalidToken       = errors.New("invalid or expired token")
 	ErrRefreshReuse       = errors.New("refresh token reused: session revoked")
-	ErrSessionRevoked     = errors.New("session revoked")
-	ErrUnavailable        = errors.New("identity service unavailable")
+	// ErrKeyMismatch: a DPoP-bound refresh token came without a proof by
+	// the key it is bound to.
+	ErrKeyMismatch    = errors.New("refresh token is bound to another key")
+	ErrSessionRevoked = errors.New("session revoked")
+	ErrUnavailable    = errors.New("identity service unavailable")
 	// ErrInvalidUser marks a username, password or role that cannot be used.
 	ErrInvalidUser = errors.New("invalid user")
 )
@@ -294,6 +303,9 @@ type LoginRequest struct {
 	Username, Password string
 	AppID, DeviceID    string
 	IP                 string
+	// DPoPJKT, when set, binds the session to the key of this thumbprint
+	// (the caller verified the DPoP proof of the login request).
+	DPoPJKT string
 }
 
 // Login checks a password and starts a session.
@@ -315,7 +327,7 @@ func (s *Service) Login(ctx context.Context, r LoginRequest) (*TokenPair, error)
 	if err != nil || !ok || u.Disabled {
 		return nil, ErrInvalidCredentials
 	}
-	sess := Session{ID: newID("ses"), UserID: u.ID, AppID: r.AppID, DeviceID: r.DeviceID, CreatedAt: s.now()}
+	sess := Session{ID: newID("ses"), UserID: u.ID, AppID: r.AppID, DeviceID: r.DeviceID, CreatedAt: s.now(), DPoPJKT: r.DPoPJKT}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
@@ -381,6 +393,16 @@ func hashToken(t string) []byte {
 // pair is issued in the same session. Presenting a spent token again is
 // theft or a replay: the whole session is revoked.
 func (s *Service) Refresh(ctx context.Context, token string) (*TokenPair, error) {
+	return s.RefreshBound(ctx, token, "")
+}
+
+// RefreshBound is Refresh for a request that came with a verified DPoP
+// proof by the key of thumbprint jkt ("" without one). A session bound to
+// a key is refreshed only with a proof by that key; a token presented
+// without it is refused before anything else is decided, so a stolen
+// token cannot even be spent, nor its session revoked, by whoever lacks
+// the key.
+func (s *Service) RefreshBound(ctx context.Context, token, jkt string) (*TokenPair, error) {
 	if !strings.HasPrefix(token, refreshPrefix) || len(token) > 128 {
 		return nil, ErrInvalidToken
 	}
@@ -394,6 +416,9 @@ func (s *Service) Refresh(ctx context.Context, token string) (*TokenPair, error)
 	sess, err := s.store.Session(ctx, rt.SessionID)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	if sess.DPoPJKT != "" && subtle.ConstantTimeCompare([]byte(jkt), []byte(sess.DPoPJKT)) != 1 {
+		return nil, &SessionError{Err: ErrKeyMismatch, Session: sess}
 	}
 	if !sess.RevokedAt.IsZero() {
 		return nil, &SessionError{Err: ErrSessionRevoked, Session: sess}
@@ -474,6 +499,9 @@ type Claims struct {
 	ID        string
 	IssuedAt  time.Time
 	ExpiresAt time.Time
+	// DPoPJKT is the cnf.jkt of a DPoP-bound token: the thumbprint of the
+	// key whose proof must come with every use. Empty for bearer tokens.
+	DPoPJKT string
 }
 
 // HasScope reports whether the token carries scope.
@@ -493,6 +521,12 @@ type privateClaims struct {
 	Device   string `json:"did,omitempty"`
 	Session  string `json:"sid"`
 	Scope    string `json:"scope"`
+	Cnf      *cnf   `json:"cnf,omitempty"`
+}
+
+// cnf is the confirmation claim of a DPoP-bound token (RFC 9449 §6).
+type cnf struct {
+	JKT string `json:"jkt"`
 }
 
 func (s *Service) signAccess(ctx context.Context, u User, sess Session) (string, error) {
@@ -520,6 +554,9 @@ func (s *Service) signAccess(ctx context.Context, u User, sess Session) (string,
 		ID:        newID("jti"),
 	}
 	priv := privateClaims{Username: u.Username, Role: u.Role, App: sess.AppID, Device: sess.DeviceID, Session: sess.ID, Scope: strings.Join(scopes, " ")}
+	if sess.DPoPJKT != "" {
+		priv.Cnf = &cnf{JKT: sess.DPoPJKT}
+	}
 	return jwt.Signed(signer).Claims(std).Claims(priv).Serialize()
 }
 
@@ -587,8 +624,15 @@ func (s *Service) verify(ctx context.Context, token string, now time.Time) (Clai
 	if std.Expiry.Time().Sub(std.IssuedAt.Time()) > MaxAccessTTL {
 		return Claims{}, ErrInvalidToken
 	}
-	return Claims{Subject: std.Subject, Username: priv.Username, Role: priv.Role, App: priv.App, Device: priv.Device, Session: priv.Session,
-		Scopes: strings.Fields(priv.Scope), ID: std.ID, IssuedAt: std.IssuedAt.Time(), ExpiresAt: std.Expiry.Time()}, nil
+	c := Claims{Subject: std.Subject, Username: priv.Username, Role: priv.Role, App: priv.App, Device: priv.Device, Session: priv.Session,
+		Scopes: strings.Fields(priv.Scope), ID: std.ID, IssuedAt: std.IssuedAt.Time(), ExpiresAt: std.Expiry.Time()}
+	if priv.Cnf != nil {
+		if priv.Cnf.JKT == "" {
+			return Claims{}, ErrInvalidToken
+		}
+		c.DPoPJKT = priv.Cnf.JKT
+	}
+	return c, nil
 }
 
 // JWKS returns the public keys that verify unexpired tokens.

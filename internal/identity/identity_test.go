@@ -333,3 +333,43 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+func TestDPoPBoundSessions(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	const jkt = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I" // RFC 9449's example key
+	p, err := f.svc.Login(ctx, identity.LoginRequest{Username: "ada@example.com", Password: "correct horse battery", AppID: "demo-app", DeviceID: "d", IP: "10.0.0.2", DPoPJKT: jkt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.svc.Verify(ctx, p.AccessToken)
+	if err != nil || c.DPoPJKT != jkt {
+		t.Fatalf("claims %+v, %v: want cnf.jkt %s", c, err, jkt)
+	}
+	t.Run("a bound refresh token without the key's proof is refused and stays unspent", func(t *testing.T) {
+		for _, other := range []string{"", "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"} {
+			if _, err := f.svc.RefreshBound(ctx, p.RefreshToken, other); !errors.Is(err, identity.ErrKeyMismatch) {
+				t.Errorf("jkt %q: err = %v, want ErrKeyMismatch", other, err)
+			}
+		}
+		if _, err := f.svc.Refresh(ctx, p.RefreshToken); !errors.Is(err, identity.ErrKeyMismatch) {
+			t.Errorf("plain Refresh: err = %v", err)
+		}
+	})
+	t.Run("with the key's proof it rotates, and the new tokens stay bound", func(t *testing.T) {
+		next, err := f.svc.RefreshBound(ctx, p.RefreshToken, jkt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := f.svc.Verify(ctx, next.AccessToken)
+		if err != nil || c.DPoPJKT != jkt {
+			t.Errorf("refreshed claims %+v, %v", c, err)
+		}
+	})
+	t.Run("bearer sessions carry no binding", func(t *testing.T) {
+		c, err := f.svc.Verify(ctx, f.login(t).AccessToken)
+		if err != nil || c.DPoPJKT != "" {
+			t.Errorf("claims %+v, %v", c, err)
+		}
+	})
+}

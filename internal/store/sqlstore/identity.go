@@ -103,20 +103,20 @@ func boolInt(b bool) int64 {
 
 // CreateSession implements identity.Store.
 func (s *DB) CreateSession(ctx context.Context, se identity.Session) error {
-	_, err := s.exec(ctx, `INSERT INTO sessions (id, user_id, app_id, device_id, created_at, revoked_at, revoked_reason) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		se.ID, se.UserID, se.AppID, se.DeviceID, ms(se.CreatedAt), ms(se.RevokedAt), se.RevokedReason)
+	_, err := s.exec(ctx, `INSERT INTO sessions (id, user_id, app_id, device_id, created_at, revoked_at, revoked_reason, dpop_jkt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		se.ID, se.UserID, se.AppID, se.DeviceID, ms(se.CreatedAt), ms(se.RevokedAt), se.RevokedReason, se.DPoPJKT)
 	if isConflict(err) {
 		return store.ErrConflict
 	}
 	return err
 }
 
-const sessionCols = `id, user_id, app_id, device_id, created_at, revoked_at, revoked_reason`
+const sessionCols = `id, user_id, app_id, device_id, created_at, revoked_at, revoked_reason, dpop_jkt`
 
 func scanSession(row interface{ Scan(...any) error }) (identity.Session, error) {
 	var se identity.Session
 	var created, revoked int64
-	if err := row.Scan(&se.ID, &se.UserID, &se.AppID, &se.DeviceID, &created, &revoked, &se.RevokedReason); err != nil {
+	if err := row.Scan(&se.ID, &se.UserID, &se.AppID, &se.DeviceID, &created, &revoked, &se.RevokedReason, &se.DPoPJKT); err != nil {
 		return identity.Session{}, notFound(err)
 	}
 	se.CreatedAt, se.RevokedAt = fromMS(created), fromMS(revoked)

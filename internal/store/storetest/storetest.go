@@ -56,7 +56,10 @@ func Identity(t *testing.T, newStore func(t *testing.T) identity.Store) {
 		must(t, s.CreateUser(ctx, identity.User{ID: "usr_1", Username: "ada", PasswordHash: "h", Role: "user", CreatedAt: t0}))
 		se := identity.Session{ID: "ses_1", UserID: "usr_1", AppID: "app", DeviceID: "dev", CreatedAt: t0}
 		must(t, s.CreateSession(ctx, se))
-		must(t, s.CreateSession(ctx, identity.Session{ID: "ses_2", UserID: "usr_1", AppID: "app", DeviceID: "dev2", CreatedAt: t0.Add(time.Second)}))
+		must(t, s.CreateSession(ctx, identity.Session{ID: "ses_2", UserID: "usr_1", AppID: "app", DeviceID: "dev2", CreatedAt: t0.Add(time.Second), DPoPJKT: "jkt-2"}))
+		if got, err := s.Session(ctx, "ses_2"); err != nil || got.DPoPJKT != "jkt-2" {
+			t.Errorf("a DPoP-bound session came back as %+v, %v", got, err)
+		}
 		rt := identity.RefreshToken{ID: "rtk_1", SessionID: "ses_1", Hash: bytes.Repeat([]byte{7}, 32), CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
 		must(t, s.InsertRefreshToken(ctx, rt))
 		got, err := s.RefreshTokenByHash(ctx, rt.Hash)
