@@ -33,9 +33,12 @@ type App struct {
 	// KeepText keeps prompt and answer text in audit events, encrypted
 	// under the master key. Off by default: events carry lengths and
 	// digests only.
-	KeepText  bool
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	KeepText bool
+	// RequireDPoP refuses the app's bearer tokens: its logins must prove a
+	// DPoP key (RFC 9449), and its tokens are bound to it.
+	RequireDPoP bool
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // The AI routes an app can be allowed.

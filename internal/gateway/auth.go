@@ -95,7 +95,8 @@ func (g *Gateway) login(w http.ResponseWriter, r *http.Request) {
 		g.fail(w, r, errBadRequest("invalid_field", "app_id or device_id is too long"), ev)
 		return
 	}
-	if _, err := g.apps.get(r.Context(), req.AppID); err != nil {
+	app, err := g.apps.get(r.Context(), req.AppID)
+	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			ev.App = ""
 			g.fail(w, r, errBadRequest("unknown_app", "app_id is not a registered app"), ev)
@@ -105,11 +106,21 @@ func (g *Gateway) login(w http.ResponseWriter, r *http.Request) {
 		g.fail(w, r, errUnavailable(err), ev)
 		return
 	}
+	var jkt string
+	if hasProof(r) || app.RequireDPoP {
+		p, err := g.dpop.atTokenEndpoint(r.Context(), r)
+		if err != nil {
+			ev.Reason = dpopReason(err)
+			g.fail(w, r, g.dpop.errorFor(err, true), ev)
+			return
+		}
+		jkt = p.JKT
+	}
 	slot, ok := g.reserveAudit(w, r, ev)
 	if !ok {
 		return
 	}
-	pair, err := g.id.Login(r.Context(), identity.LoginRequest{Username: req.Username, Password: req.Password, AppID: req.AppID, DeviceID: req.DeviceID, IP: ev.IP})
+	pair, err := g.id.Login(r.Context(), identity.LoginRequest{Username: req.Username, Password: req.Password, AppID: req.AppID, DeviceID: req.DeviceID, IP: ev.IP, DPoPJKT: jkt})
 	if err != nil {
 		ae := writeError(w, r, g.log, g.identityError(err))
 		ev.Reason, ev.Status = reasonOf(err), ae.Status
@@ -122,7 +133,16 @@ func (g *Gateway) login(w http.ResponseWriter, r *http.Request) {
 }
 
 func (g *Gateway) writeTokens(w http.ResponseWriter, p *identity.TokenPair) {
-	writeJSON(w, http.StatusOK, tokenResponse{AccessToken: p.AccessToken, TokenType: "Bearer", ExpiresIn: int(p.ExpiresIn.Seconds()),
+	typ := "Bearer"
+	if p.DPoPJKT != "" {
+		typ = "DPoP"
+	}
+	if n := g.dpop.nonces; n != nil {
+		if nonce, err := n.Issue(); err == nil {
+			w.Header().Set("DPoP-Nonce", nonce) // for the next proof (refresh)
+		}
+	}
+	writeJSON(w, http.StatusOK, tokenResponse{AccessToken: p.AccessToken, TokenType: typ, ExpiresIn: int(p.ExpiresIn.Seconds()),
 		RefreshToken: p.RefreshToken, User: tokenUser{ID: p.User.ID, Username: p.User.Username, Role: p.User.Role}})
 }
 
@@ -139,11 +159,21 @@ func (g *Gateway) refresh(w http.ResponseWriter, r *http.Request) {
 		g.fail(w, r, ae, ev)
 		return
 	}
+	var jkt string
+	if hasProof(r) {
+		p, err := g.dpop.atTokenEndpoint(r.Context(), r)
+		if err != nil {
+			ev.Reason = dpopReason(err)
+			g.fail(w, r, g.dpop.errorFor(err, true), ev)
+			return
+		}
+		jkt = p.JKT
+	}
 	slot, ok := g.reserveAudit(w, r, ev)
 	if !ok {
 		return
 	}
-	pair, err := g.id.Refresh(r.Context(), req.RefreshToken)
+	pair, err := g.id.RefreshBound(r.Context(), req.RefreshToken, jkt)
 	if err != nil {
 		if errors.Is(err, identity.ErrRefreshReuse) {
 			ev.Decision = audit.DecisionRefreshReuse
@@ -210,6 +240,8 @@ func (g *Gateway) identityError(err error) *apiError {
 		return errUnauthorized("invalid_credentials", "invalid username or password")
 	case errors.Is(err, identity.ErrRefreshReuse), errors.Is(err, identity.ErrSessionRevoked), errors.Is(err, identity.ErrInvalidToken):
 		return errUnauthorized("invalid_token", "invalid, expired or revoked token")
+	case errors.Is(err, identity.ErrKeyMismatch):
+		return errBadRequest("invalid_dpop_proof", "this refresh token is bound to a DPoP key: send a proof made with that key")
 	}
 	return errUnavailable(err)
 }
@@ -227,6 +259,8 @@ func reasonOf(err error) string {
 		return "session_revoked"
 	case errors.Is(err, identity.ErrInvalidToken):
 		return "invalid_token"
+	case errors.Is(err, identity.ErrKeyMismatch):
+		return "dpop_binding_mismatch"
 	}
 	return "unavailable"
 }

@@ -19,6 +19,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/bulwark-security/bulwark/internal/apps"
+	"github.com/bulwark-security/bulwark/internal/dpop"
 	"github.com/bulwark-security/bulwark/internal/guard"
 	"github.com/bulwark-security/bulwark/internal/provider"
 )
@@ -90,6 +91,21 @@ type AuthConfig struct {
 	KeyRotation     time.Duration `yaml:"key_rotation"`
 	LoginPerAccount RateConfig    `yaml:"login_per_account"`
 	LoginPerIP      RateConfig    `yaml:"login_per_ip"`
+	DPoP            DPoPConfig    `yaml:"dpop"`
+}
+
+// DPoPConfig configures DPoP proofs (RFC 9449): tokens bound to a key the
+// app holds, so that a stolen token is useless without it.
+type DPoPConfig struct {
+	// Algorithms are the proof signature algorithms accepted.
+	Algorithms []string `yaml:"algorithms"`
+	// Window is how far a proof's iat may be from now, either way; proofs
+	// are remembered this long to refuse replays.
+	Window time.Duration `yaml:"window"`
+	// Nonces makes the login and refresh endpoints require a server nonce
+	// (DPoP-Nonce) in proofs, which bounds how long a proof made in
+	// advance stays usable.
+	Nonces bool `yaml:"nonces"`
 }
 
 // RateConfig is a token bucket: Limit events per Per, up to Burst at once.
@@ -175,6 +191,8 @@ type AppConfig struct {
 	RouteGuards map[string]map[string]apps.GuardRule `yaml:"route_guards"`
 	Limits      *apps.Limits                         `yaml:"limits"`
 	KeepText    bool                                 `yaml:"keep_text"`
+	// RequireDPoP makes the app's tokens DPoP-bound, always.
+	RequireDPoP bool `yaml:"require_dpop"`
 }
 
 // AuditConfig configures the event log.
@@ -339,6 +357,10 @@ func (c *Config) SetDefaults() {
 	defDur(&a.AccessTokenTTL, 10*time.Minute)
 	defDur(&a.RefreshTokenTTL, 30*24*time.Hour)
 	defDur(&a.KeyRotation, 24*time.Hour)
+	if len(a.DPoP.Algorithms) == 0 {
+		a.DPoP.Algorithms = append([]string(nil), dpop.DefaultAlgorithms...)
+	}
+	defDur(&a.DPoP.Window, dpop.DefaultWindow)
 	if a.LoginPerAccount.Limit == 0 {
 		a.LoginPerAccount = RateConfig{Limit: 10, Per: time.Minute, Burst: 5}
 	}
@@ -442,6 +464,9 @@ func (c *Config) Validate() error {
 	}
 	if a.KeyRotation < time.Hour {
 		bad("auth.key_rotation", "%s: want at least 1h", a.KeyRotation)
+	}
+	if _, err := dpop.NewVerifier(dpop.Options{Replay: dpop.NewMemoryReplayCache(dpop.MemoryReplayOptions{}), Algorithms: a.DPoP.Algorithms, Window: a.DPoP.Window}); err != nil {
+		bad("auth.dpop", "%v", strings.TrimPrefix(err.Error(), "dpop: "))
 	}
 	for _, r := range []struct {
 		field string

@@ -18,7 +18,10 @@ type apiError struct {
 	Message    string
 	Param      string
 	RetryAfter time.Duration
-	Cause      error
+	// Header holds response headers the error comes with
+	// (WWW-Authenticate, DPoP-Nonce).
+	Header http.Header
+	Cause  error
 }
 
 func (e *apiError) Error() string {
@@ -80,6 +83,11 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		log.LogAttrs(r.Context(), logLevel(ae.Status), "request failed",
 			slog.String("request_id", requestID(r.Context())), slog.String("route", r.Pattern),
 			slog.Int("status", ae.Status), slog.String("code", ae.Code), slog.Any("err", ae.Cause))
+	}
+	for k, vs := range ae.Header {
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
 	}
 	if ae.RetryAfter > 0 {
 		secs := int(ae.RetryAfter.Seconds() + 0.999)

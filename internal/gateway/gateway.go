@@ -73,6 +73,7 @@ type Gateway struct {
 	newProv   func(provider.Config) (provider.Provider, error)
 	guards    *guard.Engine
 	guardBase guard.Policy // the built-in policy with the configuration's overrides
+	dpop      *dpopStage
 	rates     limit.RateLimiter
 	streams   limit.Concurrency
 	budget    limit.Budget
@@ -129,6 +130,10 @@ func New(ctx context.Context, d Deps) (*Gateway, error) {
 		apps:      newAppCache(d.Apps, 5*time.Second, d.Now),
 		models:    map[string]ModelConfig{},
 		providers: map[string]provider.Provider{}}
+	var err error
+	if g.dpop, err = newDPoPStage(d.Config, d.Now); err != nil {
+		return nil, err
+	}
 	for _, p := range d.Config.Server.TrustedProxies {
 		pfx, err := netip.ParsePrefix(p)
 		if err != nil {

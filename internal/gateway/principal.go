@@ -8,6 +8,7 @@ import (
 
 	"github.com/bulwark-security/bulwark/internal/apps"
 	"github.com/bulwark-security/bulwark/internal/audit"
+	"github.com/bulwark-security/bulwark/internal/dpop"
 	"github.com/bulwark-security/bulwark/internal/identity"
 	"github.com/bulwark-security/bulwark/internal/store"
 )
@@ -47,8 +48,12 @@ func (g *Gateway) authenticated(scope string, next http.HandlerFunc) http.Handle
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ip := clientIP(r, g.trusted)
 		token, ok := bearer(r)
+		dpopScheme := false
 		if !ok {
-			g.fail(w, r, errUnauthorized("missing_token", "an access token is required (Authorization: Bearer …)"),
+			token, dpopScheme = dpop.AuthorizationToken(r.Header)
+		}
+		if token == "" {
+			g.fail(w, r, errUnauthorized("missing_token", "an access token is required (Authorization: Bearer … or DPoP …)"),
 				audit.Event{Decision: audit.DecisionDenied, Reason: "missing_token", IP: ip})
 			return
 		}
@@ -67,6 +72,21 @@ func (g *Gateway) authenticated(scope string, next http.HandlerFunc) http.Handle
 			return
 		}
 		p := &principal{Claims: claims, IP: ip}
+		// A bound token is used only as DPoP, with a fresh proof by its
+		// key; a bearer token is never sent under the DPoP scheme.
+		switch {
+		case claims.DPoPJKT != "" && !dpopScheme:
+			g.fail(w, r, g.dpop.requiredError(false), p.event(audit.DecisionDenied, "dpop_required"))
+			return
+		case claims.DPoPJKT == "" && dpopScheme:
+			g.fail(w, r, errUnauthorized("invalid_token", "this access token is not DPoP-bound: send it as Bearer"), p.event(audit.DecisionDenied, "dpop_not_bound"))
+			return
+		case claims.DPoPJKT != "":
+			if err := g.dpop.atResource(r.Context(), r, token, claims.DPoPJKT); err != nil {
+				g.fail(w, r, g.dpop.errorFor(err, false), p.event(audit.DecisionDenied, dpopReason(err)))
+				return
+			}
+		}
 		if !claims.HasScope(scope) {
 			g.fail(w, r, errForbidden("insufficient_scope", "the access token does not allow this operation"), p.event(audit.DecisionDenied, "insufficient_scope"))
 			return
@@ -78,6 +98,10 @@ func (g *Gateway) authenticated(scope string, next http.HandlerFunc) http.Handle
 				return
 			}
 			g.fail(w, r, errUnavailable(err), p.event(audit.DecisionDenied, "storage_error"))
+			return
+		}
+		if app.RequireDPoP && claims.DPoPJKT == "" {
+			g.fail(w, r, g.dpop.requiredError(false), p.event(audit.DecisionDenied, "dpop_required"))
 			return
 		}
 		p.App = app

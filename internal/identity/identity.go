@@ -296,6 +296,9 @@ type TokenPair struct {
 	// AppID and DeviceID are the session's.
 	AppID, DeviceID string
 	User            User
+	// DPoPJKT is the thumbprint of the key the tokens are bound to; empty
+	// for bearer tokens.
+	DPoPJKT string
 }
 
 // LoginRequest is a password login from an app on a device.
@@ -367,7 +370,7 @@ func (s *Service) issue(ctx context.Context, u User, sess Session) (*TokenPair, 
 		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return &TokenPair{AccessToken: access, RefreshToken: refresh, ExpiresIn: s.opt.AccessTTL, SessionID: sess.ID,
-		AppID: sess.AppID, DeviceID: sess.DeviceID, User: u}, nil
+		AppID: sess.AppID, DeviceID: sess.DeviceID, User: u, DPoPJKT: sess.DPoPJKT}, nil
 }
 
 // refreshPrefix marks Bulwark refresh tokens (and lets secret scanners
