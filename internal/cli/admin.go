@@ -121,11 +121,12 @@ func (c *adminClient) do(ctx context.Context, method, path string, body, out any
 		return err
 	}
 	if resp.StatusCode >= 300 {
+		he := &httpError{Method: method, Path: path, Status: resp.StatusCode, Body: data}
 		var eb apiErrorBody
 		if json.Unmarshal(data, &eb) == nil && eb.Error.Message != "" {
-			return fmt.Errorf("%s %s: %d %s (%s)", method, path, resp.StatusCode, eb.Error.Message, eb.Error.Code)
+			he.Code, he.Message = eb.Error.Code, eb.Error.Message
 		}
-		return fmt.Errorf("%s %s: HTTP %d", method, path, resp.StatusCode)
+		return he
 	}
 	if out != nil && len(data) > 0 {
 		return json.Unmarshal(data, out)
@@ -152,6 +153,21 @@ func table(w io.Writer, header string, rows [][]string) error {
 
 // readSecret reads one line from stdin (a password or a key), so that
 // secrets never appear in the process list or shell history.
+// httpError is an error answer of the gateway.
+type httpError struct {
+	Method, Path  string
+	Status        int
+	Code, Message string
+	Body          []byte
+}
+
+func (e *httpError) Error() string {
+	if e.Message != "" {
+		return fmt.Sprintf("%s %s: %d %s (%s)", e.Method, e.Path, e.Status, e.Message, e.Code)
+	}
+	return fmt.Sprintf("%s %s: HTTP %d", e.Method, e.Path, e.Status)
+}
+
 func readSecret(e *env, what string) (string, error) {
 	if isTerminal(e.stderr) {
 		fmt.Fprintf(e.stderr, "%s: ", what)
@@ -168,11 +184,15 @@ func readSecret(e *env, what string) (string, error) {
 }
 
 func newAdminLogin(e *env, f *adminFlags) *cobra.Command {
-	var username, app string
+	var username, app, otp, recovery string
 	cmd := &cobra.Command{
 		Use:   "login",
 		Short: "Log in as an administrator and print an access token (password on stdin)",
+		Long: `Login logs in and prints an access token. The password is read from
+standard input. An account with a second factor also needs --otp (the
+authenticator app's current code) or --recovery-code.`,
 		Example: `  export BULWARK_ADMIN_TOKEN=$(bulwark admin login --username admin < admin-password.txt)
+  export BULWARK_ADMIN_TOKEN=$(bulwark admin login --username admin --otp 123456 < admin-password.txt)
   bulwark admin apps list`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -191,7 +211,21 @@ func newAdminLogin(e *env, f *adminFlags) *cobra.Command {
 				AccessToken string `json:"access_token"`
 				ExpiresIn   int    `json:"expires_in"`
 			}
-			if err := c.do(cmd.Context(), "POST", "/v1/auth/login", map[string]string{"username": username, "password": password, "app_id": app}, &out); err != nil {
+			err = c.do(cmd.Context(), "POST", "/v1/auth/login", map[string]string{"username": username, "password": password, "app_id": app}, &out)
+			var he *httpError
+			if errors.As(err, &he) && he.Code == "mfa_required" {
+				var ch struct {
+					Ticket string `json:"mfa_ticket"`
+				}
+				if json.Unmarshal(he.Body, &ch) != nil || ch.Ticket == "" {
+					return fmt.Errorf("login: the gateway asked for a second factor without a ticket")
+				}
+				if otp == "" && recovery == "" {
+					return usagef("this account has a second factor: pass --otp CODE (or --recovery-code CODE)")
+				}
+				err = c.do(cmd.Context(), "POST", "/v1/auth/mfa", map[string]string{"mfa_ticket": ch.Ticket, "code": otp, "recovery_code": recovery}, &out)
+			}
+			if err != nil {
 				return err
 			}
 			if f.json {
@@ -203,6 +237,8 @@ func newAdminLogin(e *env, f *adminFlags) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&username, "username", "", "administrator username")
 	cmd.Flags().StringVar(&app, "app", gateway.AdminApp, "app to log in through")
+	cmd.Flags().StringVar(&otp, "otp", "", "the authenticator app's current code, for an account with a second factor")
+	cmd.Flags().StringVar(&recovery, "recovery-code", "", "a recovery code, instead of --otp")
 	return cmd
 }
 

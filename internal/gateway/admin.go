@@ -47,6 +47,9 @@ func (g *Gateway) requireAdmin(next http.HandlerFunc) http.HandlerFunc {
 			g.fail(w, r, errForbidden("admin_required", "this operation needs an administrator"), p.event(audit.DecisionDenied, "admin_required"))
 			return
 		}
+		if g.cfg.Auth.AdminMFA == AdminMFARequired && !g.requireMFA(w, r, p, 0) {
+			return
+		}
 		next(w, r)
 	}
 }

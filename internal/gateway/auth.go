@@ -121,6 +121,13 @@ func (g *Gateway) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pair, err := g.id.Login(r.Context(), identity.LoginRequest{Username: req.Username, Password: req.Password, AppID: req.AppID, DeviceID: req.DeviceID, IP: ev.IP, DPoPJKT: jkt})
+	var mr *identity.MFARequiredError
+	if errors.As(err, &mr) {
+		ev.Reason, ev.Status = "mfa_required", http.StatusUnauthorized
+		g.recordIn(r, slot, ev)
+		g.writeMFARequired(w, mr)
+		return
+	}
 	if err != nil {
 		ae := writeError(w, r, g.log, g.identityError(err))
 		ev.Reason, ev.Status = reasonOf(err), ae.Status
@@ -242,6 +249,10 @@ func (g *Gateway) identityError(err error) *apiError {
 		return errUnauthorized("invalid_token", "invalid, expired or revoked token")
 	case errors.Is(err, identity.ErrKeyMismatch):
 		return errBadRequest("invalid_dpop_proof", "this refresh token is bound to a DPoP key: send a proof made with that key")
+	case errors.Is(err, identity.ErrInvalidTicket):
+		return errUnauthorized("invalid_mfa_ticket", "the MFA ticket is unknown, spent or expired: log in again")
+	case errors.Is(err, identity.ErrInvalidCode):
+		return errUnauthorized("invalid_code", "the second-factor code is wrong, expired or already used")
 	}
 	return errUnavailable(err)
 }
@@ -261,6 +272,10 @@ func reasonOf(err error) string {
 		return "invalid_token"
 	case errors.Is(err, identity.ErrKeyMismatch):
 		return "dpop_binding_mismatch"
+	case errors.Is(err, identity.ErrInvalidTicket):
+		return "mfa_invalid_ticket"
+	case errors.Is(err, identity.ErrInvalidCode):
+		return "mfa_invalid_code"
 	}
 	return "unavailable"
 }

@@ -92,6 +92,9 @@ type AuthConfig struct {
 	LoginPerAccount RateConfig    `yaml:"login_per_account"`
 	LoginPerIP      RateConfig    `yaml:"login_per_ip"`
 	DPoP            DPoPConfig    `yaml:"dpop"`
+	// AdminMFA is "required" (administrators' tokens work on the admin
+	// API only after a login with a second factor) or "optional".
+	AdminMFA string `yaml:"admin_mfa"`
 }
 
 // DPoPConfig configures DPoP proofs (RFC 9449): tokens bound to a key the
@@ -361,6 +364,7 @@ func (c *Config) SetDefaults() {
 		a.DPoP.Algorithms = append([]string(nil), dpop.DefaultAlgorithms...)
 	}
 	defDur(&a.DPoP.Window, dpop.DefaultWindow)
+	def(&a.AdminMFA, AdminMFARequired)
 	if a.LoginPerAccount.Limit == 0 {
 		a.LoginPerAccount = RateConfig{Limit: 10, Per: time.Minute, Burst: 5}
 	}
@@ -464,6 +468,9 @@ func (c *Config) Validate() error {
 	}
 	if a.KeyRotation < time.Hour {
 		bad("auth.key_rotation", "%s: want at least 1h", a.KeyRotation)
+	}
+	if a.AdminMFA != AdminMFARequired && a.AdminMFA != AdminMFAOptional {
+		bad("auth.admin_mfa", "%q: want required or optional", a.AdminMFA)
 	}
 	if _, err := dpop.NewVerifier(dpop.Options{Replay: dpop.NewMemoryReplayCache(dpop.MemoryReplayOptions{}), Algorithms: a.DPoP.Algorithms, Window: a.DPoP.Window}); err != nil {
 		bad("auth.dpop", "%v", strings.TrimPrefix(err.Error(), "dpop: "))

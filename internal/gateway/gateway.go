@@ -45,7 +45,10 @@ type Deps struct {
 	// NewProvider builds a provider; provider.New when nil.
 	NewProvider func(provider.Config) (provider.Provider, error)
 	// Guards checks prompts and answers; nil runs no guard.
-	Guards      *guard.Engine
+	Guards *guard.Engine
+	// MFA enrolls users' second factors; nil serves no /v1/me/mfa routes
+	// (identity.Options.SecondFactor is what logins check).
+	MFA         MFA
 	Rates       limit.RateLimiter
 	Streams     limit.Concurrency
 	Budget      limit.Budget
@@ -74,6 +77,7 @@ type Gateway struct {
 	guards    *guard.Engine
 	guardBase guard.Policy // the built-in policy with the configuration's overrides
 	dpop      *dpopStage
+	mfa       MFA
 	rates     limit.RateLimiter
 	streams   limit.Concurrency
 	budget    limit.Budget
@@ -124,7 +128,7 @@ func New(ctx context.Context, d Deps) (*Gateway, error) {
 		d.Ready = func(context.Context) error { return nil }
 	}
 	g := &Gateway{cfg: d.Config, id: d.Identity, appsDB: d.Apps, keys: d.ProviderKeys, keyring: d.Keyring, newProv: d.NewProvider,
-		guards: d.Guards, guardBase: guard.DefaultPolicy().With(GuardRules(d.Config.Guards)),
+		guards: d.Guards, mfa: d.MFA, guardBase: guard.DefaultPolicy().With(GuardRules(d.Config.Guards)),
 		rates: d.Rates, streams: d.Streams, budget: d.Budget, audit: d.Audit, auditRd: d.AuditReader,
 		metrics: d.Metrics, log: d.Logger, now: d.Now, env: d.Env, ready: d.Ready,
 		apps:      newAppCache(d.Apps, 5*time.Second, d.Now),
@@ -207,6 +211,12 @@ func (g *Gateway) Handler() http.Handler {
 	// The API of mobile apps (OpenAI-compatible under /v1).
 	mux.HandleFunc("POST /v1/auth/login", g.login)
 	mux.HandleFunc("POST /v1/auth/refresh", g.refresh)
+	mux.HandleFunc("POST /v1/auth/mfa", g.completeMFA)
+	mux.Handle("GET /v1/me/mfa", g.authenticated(identity.ScopeAI, g.mfaStatus))
+	mux.Handle("POST /v1/me/mfa/totp", g.authenticated(identity.ScopeAI, g.mfaEnroll))
+	mux.Handle("POST /v1/me/mfa/totp/confirm", g.authenticated(identity.ScopeAI, g.mfaConfirm))
+	mux.Handle("POST /v1/me/mfa/recovery-codes", g.authenticated(identity.ScopeAI, g.mfaRecoveryCodes))
+	mux.Handle("DELETE /v1/me/mfa", g.authenticated(identity.ScopeAI, g.mfaDisable))
 	mux.HandleFunc("POST /v1/auth/revoke", g.revoke)
 	mux.Handle("POST /v1/auth/logout", g.authenticated(identity.ScopeAI, g.logout))
 	mux.Handle("POST /v1/chat/completions", g.authenticated(identity.ScopeAI, g.chatCompletions))

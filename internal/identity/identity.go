@@ -63,6 +63,11 @@ type Session struct {
 	// Its refresh tokens are accepted only with a proof by that key, and
 	// its access tokens carry it as cnf.jkt.
 	DPoPJKT string
+	// AMR and AuthTime say how and when the user authenticated at login
+	// (RFC 8176 values: "pwd", "otp", "mfa"); refreshed tokens carry them
+	// unchanged, so a step-up cannot be renewed by refreshing.
+	AMR      []string
+	AuthTime time.Time
 }
 
 // RefreshToken is one refresh token of a session, stored as a hash.
@@ -150,8 +155,11 @@ type Options struct {
 	Leeway time.Duration
 	// AccountLimiter and IPLimiter throttle logins; nil disables one.
 	AccountLimiter, IPLimiter Limiter
-	Now                       func() time.Time
-	Logger                    *slog.Logger
+	// SecondFactor, when set, makes the logins of enrolled users need a
+	// second step (CompleteMFA).
+	SecondFactor SecondFactor
+	Now          func() time.Time
+	Logger       *slog.Logger
 }
 
 // MaxAccessTTL is the longest access token lifetime allowed.
@@ -166,6 +174,7 @@ type Service struct {
 	revoked revocations
 	// verified caches tokens already verified (see verifiedTokens).
 	verified *verifiedTokens
+	pending  tickets // logins waiting for their second factor
 }
 
 // New builds the service and loads its signing keys.
@@ -330,11 +339,22 @@ func (s *Service) Login(ctx context.Context, r LoginRequest) (*TokenPair, error)
 	if err != nil || !ok || u.Disabled {
 		return nil, ErrInvalidCredentials
 	}
-	sess := Session{ID: newID("ses"), UserID: u.ID, AppID: r.AppID, DeviceID: r.DeviceID, CreatedAt: s.now(), DPoPJKT: r.DPoPJKT}
-	if err := s.store.CreateSession(ctx, sess); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	now := s.now()
+	if s.opt.SecondFactor != nil {
+		enrolled, err := s.opt.SecondFactor.Enrolled(ctx, u.ID)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		}
+		if enrolled {
+			exp := now.Add(ticketTTL)
+			tok, err := s.pending.put(&pendingLogin{req: r, userID: u.ID, expires: exp}, now)
+			if err != nil {
+				return nil, err
+			}
+			return nil, &MFARequiredError{Ticket: tok, ExpiresAt: exp}
+		}
 	}
-	return s.issue(ctx, u, sess)
+	return s.startSession(ctx, u, r, []string{AMRPassword}, now)
 }
 
 func (s *Service) throttle(ctx context.Context, username, ip string) error {
@@ -505,6 +525,10 @@ type Claims struct {
 	// DPoPJKT is the cnf.jkt of a DPoP-bound token: the thumbprint of the
 	// key whose proof must come with every use. Empty for bearer tokens.
 	DPoPJKT string
+	// AMR and AuthTime: how and when the user authenticated (the login
+	// of the session, not the refresh that issued this token).
+	AMR      []string
+	AuthTime time.Time
 }
 
 // HasScope reports whether the token carries scope.
@@ -518,13 +542,15 @@ func (c Claims) HasScope(scope string) bool {
 }
 
 type privateClaims struct {
-	Username string `json:"preferred_username,omitempty"`
-	Role     string `json:"role"`
-	App      string `json:"app"`
-	Device   string `json:"did,omitempty"`
-	Session  string `json:"sid"`
-	Scope    string `json:"scope"`
-	Cnf      *cnf   `json:"cnf,omitempty"`
+	Username string   `json:"preferred_username,omitempty"`
+	Role     string   `json:"role"`
+	App      string   `json:"app"`
+	Device   string   `json:"did,omitempty"`
+	Session  string   `json:"sid"`
+	Scope    string   `json:"scope"`
+	Cnf      *cnf     `json:"cnf,omitempty"`
+	AMR      []string `json:"amr,omitempty"`
+	AuthTime int64    `json:"auth_time,omitempty"`
 }
 
 // cnf is the confirmation claim of a DPoP-bound token (RFC 9449 §6).
@@ -559,6 +585,9 @@ func (s *Service) signAccess(ctx context.Context, u User, sess Session) (string,
 	priv := privateClaims{Username: u.Username, Role: u.Role, App: sess.AppID, Device: sess.DeviceID, Session: sess.ID, Scope: strings.Join(scopes, " ")}
 	if sess.DPoPJKT != "" {
 		priv.Cnf = &cnf{JKT: sess.DPoPJKT}
+	}
+	if !sess.AuthTime.IsZero() {
+		priv.AMR, priv.AuthTime = sess.AMR, sess.AuthTime.Unix()
 	}
 	return jwt.Signed(signer).Claims(std).Claims(priv).Serialize()
 }
@@ -634,6 +663,9 @@ func (s *Service) verify(ctx context.Context, token string, now time.Time) (Clai
 			return Claims{}, ErrInvalidToken
 		}
 		c.DPoPJKT = priv.Cnf.JKT
+	}
+	if priv.AuthTime > 0 {
+		c.AMR, c.AuthTime = priv.AMR, time.Unix(priv.AuthTime, 0).UTC()
 	}
 	return c, nil
 }

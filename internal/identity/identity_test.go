@@ -9,6 +9,7 @@ import (
 	"errors"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -370,6 +371,127 @@ func TestDPoPBoundSessions(t *testing.T) {
 		c, err := f.svc.Verify(ctx, f.login(t).AccessToken)
 		if err != nil || c.DPoPJKT != "" {
 			t.Errorf("claims %+v, %v", c, err)
+		}
+	})
+}
+
+// fakeSecondFactor accepts the code "246810" once per call of Verify and
+// the recovery code "recover-me"; users in enrolled need it.
+type fakeSecondFactor struct {
+	mu       sync.Mutex
+	enrolled map[string]bool
+	used     map[string]bool
+}
+
+func (f *fakeSecondFactor) Enrolled(_ context.Context, userID string) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.enrolled[userID], nil
+}
+
+func (f *fakeSecondFactor) Verify(_ context.Context, userID, code string) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if code != "246810" || f.used[userID+code] {
+		return nil, errors.New("wrong code")
+	}
+	f.used[userID+code] = true
+	return []string{"otp", "pwd"}, nil
+}
+
+func (f *fakeSecondFactor) Recover(_ context.Context, userID, code string) ([]string, error) {
+	if code != "recover-me" {
+		return nil, errors.New("wrong recovery code")
+	}
+	return []string{"mfa", "pwd"}, nil
+}
+
+func TestSecondFactorLogin(t *testing.T) {
+	sf := &fakeSecondFactor{enrolled: map[string]bool{}, used: map[string]bool{}}
+	f := newFixture(t, func(o *identity.Options) { o.SecondFactor = sf })
+	ctx := context.Background()
+	u, err := f.svc.UserByName(ctx, "ada@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	login := identity.LoginRequest{Username: "ada@example.com", Password: "correct horse battery", AppID: "demo-app", DeviceID: "d", IP: "10.0.0.3"}
+	t.Run("a user without a second factor logs in with the password alone", func(t *testing.T) {
+		p, err := f.svc.Login(ctx, login)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, _ := f.svc.Verify(ctx, p.AccessToken)
+		if !slices.Equal(c.AMR, []string{"pwd"}) || !c.AuthTime.Equal(f.clock.Now().Truncate(time.Second)) {
+			t.Errorf("amr %v, auth_time %v", c.AMR, c.AuthTime)
+		}
+	})
+	sf.enrolled[u.ID] = true
+	ticket := func(t *testing.T) string {
+		t.Helper()
+		_, err := f.svc.Login(ctx, login)
+		var mr *identity.MFARequiredError
+		if !errors.As(err, &mr) || mr.Ticket == "" {
+			t.Fatalf("Login = %v, want MFARequiredError", err)
+		}
+		return mr.Ticket
+	}
+	t.Run("an enrolled user gets a ticket, not tokens, and completes with a code", func(t *testing.T) {
+		tk := ticket(t)
+		if _, err := f.svc.CompleteMFA(ctx, identity.MFARequest{Ticket: tk, Code: "000000"}); !errors.Is(err, identity.ErrInvalidCode) {
+			t.Errorf("wrong code: %v", err)
+		}
+		f.clock.Advance(time.Minute)
+		p, err := f.svc.CompleteMFA(ctx, identity.MFARequest{Ticket: tk, Code: "246810"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, _ := f.svc.Verify(ctx, p.AccessToken)
+		if !slices.Equal(c.AMR, []string{"otp", "pwd"}) || c.AuthTime.IsZero() {
+			t.Errorf("amr %v, auth_time %v", c.AMR, c.AuthTime)
+		}
+		if _, err := f.svc.CompleteMFA(ctx, identity.MFARequest{Ticket: tk, RecoveryCode: "recover-me"}); !errors.Is(err, identity.ErrInvalidTicket) {
+			t.Errorf("a spent ticket: %v, want ErrInvalidTicket", err)
+		}
+		t.Run("refreshed tokens keep the login's amr and auth_time", func(t *testing.T) {
+			f.clock.Advance(5 * time.Minute)
+			next, err := f.svc.Refresh(ctx, p.RefreshToken)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c2, _ := f.svc.Verify(ctx, next.AccessToken)
+			if !slices.Equal(c2.AMR, c.AMR) || !c2.AuthTime.Equal(c.AuthTime) {
+				t.Errorf("after refresh: amr %v auth_time %v, want %v %v", c2.AMR, c2.AuthTime, c.AMR, c.AuthTime)
+			}
+		})
+	})
+	t.Run("a ticket survives only a few wrong codes", func(t *testing.T) {
+		tk := ticket(t)
+		for range 5 {
+			f.svc.CompleteMFA(ctx, identity.MFARequest{Ticket: tk, Code: "111111"})
+		}
+		if _, err := f.svc.CompleteMFA(ctx, identity.MFARequest{Ticket: tk, RecoveryCode: "recover-me"}); !errors.Is(err, identity.ErrInvalidTicket) {
+			t.Errorf("after 5 wrong codes: %v, want ErrInvalidTicket", err)
+		}
+	})
+	t.Run("a ticket expires", func(t *testing.T) {
+		tk := ticket(t)
+		f.clock.Advance(6 * time.Minute)
+		if _, err := f.svc.CompleteMFA(ctx, identity.MFARequest{Ticket: tk, RecoveryCode: "recover-me"}); !errors.Is(err, identity.ErrInvalidTicket) {
+			t.Errorf("expired ticket: %v", err)
+		}
+	})
+	t.Run("a recovery code completes a login as mfa", func(t *testing.T) {
+		p, err := f.svc.CompleteMFA(ctx, identity.MFARequest{Ticket: ticket(t), RecoveryCode: "recover-me"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c, _ := f.svc.Verify(ctx, p.AccessToken); !slices.Equal(c.AMR, []string{"mfa", "pwd"}) {
+			t.Errorf("amr %v", c.AMR)
+		}
+	})
+	t.Run("a forged ticket is refused", func(t *testing.T) {
+		if _, err := f.svc.CompleteMFA(ctx, identity.MFARequest{Ticket: "bmt_forged", Code: "246810"}); !errors.Is(err, identity.ErrInvalidTicket) {
+			t.Errorf("%v", err)
 		}
 	})
 }

@@ -49,6 +49,9 @@ func DemoConfig(addr, dataDir string) (*gateway.Config, error) {
 	c.Limits.App = apps.ScopeLimits{RequestsPerMinute: 6000, ConcurrentStreams: 500, TokensPerDay: 10_000_000}
 	c.Apps = []gateway.AppConfig{{ID: DemoApp, Name: "Demo app", Models: []string{"*"}}}
 	c.Log.Format = "text"
+	// The demo admin has no second factor: the admin API takes password
+	// logins here (production default: required).
+	c.Auth.AdminMFA = gateway.AdminMFAOptional
 	c.SetDefaults()
 	if err := c.Validate(); err != nil {
 		return nil, err
@@ -144,7 +147,7 @@ Bulwark gateway (demo) listening on {{.URL}}
   provider:    built-in demo model (deterministic, local, no network)
   app:         {{.App}}   models: {{.Chat}}, {{.Embed}}
   demo user:   {{.User}} / {{.UserPassword}}
-  demo admin:  {{.Admin}} / {{.AdminPassword}}
+  demo admin:  {{.Admin}} / {{.AdminPassword}}   (demo only: the admin API takes it without a second factor)
 
 Try it (copy and paste):
 

@@ -73,6 +73,7 @@ func newHarnessEnv(t testing.TB, extra map[string]string, mutate ...func(*gatewa
 	}
 	cfg.Apps = []gateway.AppConfig{{ID: testApp, Name: "Notes", Models: []string{"*"}}}
 	cfg.Limits.User = apps.ScopeLimits{RequestsPerMinute: 1000}
+	cfg.Auth.AdminMFA = gateway.AdminMFAOptional // TestAdminAPINeedsMFA covers the default
 	for _, m := range mutate {
 		m(cfg)
 	}

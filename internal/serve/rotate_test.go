@@ -28,6 +28,7 @@ func TestMasterKeyRotation(t *testing.T) {
 	cfg.Providers = []gateway.ProviderConfig{{Name: "openai", Type: "openai", BaseURL: up.url + "/v1"}}
 	cfg.Models = []gateway.ModelConfig{{Name: "gpt", Kind: "chat", Provider: "openai", Upstream: "gpt-4o-mini"}}
 	cfg.Apps = []gateway.AppConfig{{ID: testApp, Models: []string{"*"}}}
+	cfg.Auth.AdminMFA = gateway.AdminMFAOptional // the admin here has no second factor
 	cfg.SetDefaults()
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)

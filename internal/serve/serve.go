@@ -27,6 +27,7 @@ import (
 	"github.com/bulwark-security/bulwark/internal/guard"
 	"github.com/bulwark-security/bulwark/internal/identity"
 	"github.com/bulwark-security/bulwark/internal/limit"
+	"github.com/bulwark-security/bulwark/internal/mfa"
 	"github.com/bulwark-security/bulwark/internal/provider"
 	"github.com/bulwark-security/bulwark/internal/store"
 	"github.com/bulwark-security/bulwark/internal/store/sqlstore"
@@ -93,8 +94,13 @@ func Build(ctx context.Context, cfg *gateway.Config, opt Options) (srv *Server, 
 
 	rates := limit.NewMemoryRates(limit.RatesOptions{Now: opt.Now})
 	a := cfg.Auth
+	mfaSvc, err := mfa.New(mfaStore(db), ring, mfa.Options{Issuer: "Bulwark", Now: opt.Now})
+	if err != nil {
+		return nil, fmt.Errorf("mfa: %w", err)
+	}
 	id, err := identity.New(ctx, db, ring, identity.Options{
-		Issuer: a.Issuer, Audience: a.Audience, AccessTTL: a.AccessTokenTTL, RefreshTTL: a.RefreshTokenTTL,
+		SecondFactor: secondFactor{mfaSvc},
+		Issuer:       a.Issuer, Audience: a.Audience, AccessTTL: a.AccessTokenTTL, RefreshTTL: a.RefreshTokenTTL,
 		Alg: a.SigningAlg, RotateKeys: a.KeyRotation, Argon2: opt.Argon2, Now: opt.Now, Logger: log,
 		AccountLimiter: loginLimiter{rates, rateOf(a.LoginPerAccount)},
 		IPLimiter:      loginLimiter{rates, rateOf(a.LoginPerIP)},
@@ -128,8 +134,8 @@ func Build(ctx context.Context, cfg *gateway.Config, opt Options) (srv *Server, 
 
 	gw, err := gateway.New(ctx, gateway.Deps{
 		Config: cfg, Identity: id, Apps: db, ProviderKeys: db, Keyring: ring, NewProvider: opt.NewProvider,
-		Guards: guard.NewEngine(guard.Builtin()),
-		Rates:  rates, Streams: limit.NewMemoryConcurrency(), Budget: limit.NewMemoryBudget(limit.BudgetOptions{Now: opt.Now}),
+		Guards: guard.NewEngine(guard.Builtin()), MFA: mfaSvc,
+		Rates: rates, Streams: limit.NewMemoryConcurrency(), Budget: limit.NewMemoryBudget(limit.BudgetOptions{Now: opt.Now}),
 		Audit: alog, AuditReader: auditReader{db: db, ring: ring}, Metrics: metrics, Logger: log, Now: opt.Now, Env: opt.Env,
 		Ready: func(ctx context.Context) error { return db.Ping(ctx) },
 	})

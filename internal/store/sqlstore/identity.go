@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/bulwark-security/bulwark/internal/identity"
@@ -103,23 +104,24 @@ func boolInt(b bool) int64 {
 
 // CreateSession implements identity.Store.
 func (s *DB) CreateSession(ctx context.Context, se identity.Session) error {
-	_, err := s.exec(ctx, `INSERT INTO sessions (id, user_id, app_id, device_id, created_at, revoked_at, revoked_reason, dpop_jkt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		se.ID, se.UserID, se.AppID, se.DeviceID, ms(se.CreatedAt), ms(se.RevokedAt), se.RevokedReason, se.DPoPJKT)
+	_, err := s.exec(ctx, `INSERT INTO sessions (id, user_id, app_id, device_id, created_at, revoked_at, revoked_reason, dpop_jkt, amr, auth_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		se.ID, se.UserID, se.AppID, se.DeviceID, ms(se.CreatedAt), ms(se.RevokedAt), se.RevokedReason, se.DPoPJKT, strings.Join(se.AMR, " "), ms(se.AuthTime))
 	if isConflict(err) {
 		return store.ErrConflict
 	}
 	return err
 }
 
-const sessionCols = `id, user_id, app_id, device_id, created_at, revoked_at, revoked_reason, dpop_jkt`
+const sessionCols = `id, user_id, app_id, device_id, created_at, revoked_at, revoked_reason, dpop_jkt, amr, auth_time`
 
 func scanSession(row interface{ Scan(...any) error }) (identity.Session, error) {
 	var se identity.Session
-	var created, revoked int64
-	if err := row.Scan(&se.ID, &se.UserID, &se.AppID, &se.DeviceID, &created, &revoked, &se.RevokedReason, &se.DPoPJKT); err != nil {
+	var created, revoked, authTime int64
+	var amr string
+	if err := row.Scan(&se.ID, &se.UserID, &se.AppID, &se.DeviceID, &created, &revoked, &se.RevokedReason, &se.DPoPJKT, &amr, &authTime); err != nil {
 		return identity.Session{}, notFound(err)
 	}
-	se.CreatedAt, se.RevokedAt = fromMS(created), fromMS(revoked)
+	se.CreatedAt, se.RevokedAt, se.AuthTime, se.AMR = fromMS(created), fromMS(revoked), fromMS(authTime), strings.Fields(amr)
 	return se, nil
 }
 

@@ -1,0 +1,53 @@
+package serve
+
+import (
+	"context"
+	"errors"
+
+	"github.com/bulwark-security/bulwark/internal/identity"
+	"github.com/bulwark-security/bulwark/internal/mfa"
+)
+
+// secondFactor adapts internal/mfa to what identity asks of a second
+// factor at login.
+type secondFactor struct{ m *mfa.Service }
+
+var _ identity.SecondFactor = secondFactor{}
+
+func (s secondFactor) Enrolled(ctx context.Context, userID string) (bool, error) {
+	st, err := s.m.Status(ctx, userID)
+	if err != nil {
+		return false, err
+	}
+	return st.Enrolled(), nil
+}
+
+func (s secondFactor) Verify(ctx context.Context, userID, code string) ([]string, error) {
+	p, err := s.m.Verify(ctx, userID, code)
+	if err != nil {
+		return nil, codeError(err)
+	}
+	return p.AMR(identity.AMRPassword), nil
+}
+
+func (s secondFactor) Recover(ctx context.Context, userID, code string) ([]string, error) {
+	p, err := s.m.Recover(ctx, userID, code)
+	if err != nil {
+		return nil, codeError(err)
+	}
+	return p.AMR(identity.AMRPassword), nil
+}
+
+// codeError keeps wrong codes apart from failures of storage, which
+// identity reports as unavailable rather than as a wrong code.
+func codeError(err error) error {
+	if errors.Is(err, mfa.ErrInvalidCode) || errors.Is(err, mfa.ErrNotEnrolled) {
+		return err
+	}
+	return errors.Join(identity.ErrUnavailable, err)
+}
+
+// mfaStore is where second factors are kept: the database, so that an
+// enrollment outlives a restart (a lost enrollment would let a password
+// alone in).
+func mfaStore(db mfa.Store) mfa.Store { return db }
