@@ -203,6 +203,10 @@ func (g *Gateway) refresh(w http.ResponseWriter, r *http.Request) {
 // logout ends the session of the access token presented.
 func (g *Gateway) logout(w http.ResponseWriter, r *http.Request) {
 	p := principalOf(r.Context())
+	if p.Claims.Session == "" {
+		g.fail(w, r, errBadRequest("external_token", "this token comes from an external issuer: log out there"), p.event(audit.DecisionLogout, "external_token"))
+		return
+	}
 	if err := g.id.RevokeSession(r.Context(), p.Claims.Session, "logout"); err != nil {
 		g.fail(w, r, errUnavailable(err), p.event(audit.DecisionLogout, "storage_error"))
 		return

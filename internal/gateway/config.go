@@ -20,6 +20,7 @@ import (
 
 	"github.com/bulwark-security/bulwark/internal/apps"
 	"github.com/bulwark-security/bulwark/internal/dpop"
+	"github.com/bulwark-security/bulwark/internal/extissuer"
 	"github.com/bulwark-security/bulwark/internal/guard"
 	"github.com/bulwark-security/bulwark/internal/provider"
 )
@@ -95,6 +96,9 @@ type AuthConfig struct {
 	// AdminMFA is "required" (administrators' tokens work on the admin
 	// API only after a login with a second factor) or "optional".
 	AdminMFA string `yaml:"admin_mfa"`
+	// ExternalIssuers are OIDC providers (Auth0, Firebase Auth, Cognito,
+	// Keycloak…) whose access tokens the AI routes accept as well.
+	ExternalIssuers []extissuer.IssuerConfig `yaml:"external_issuers"`
 }
 
 // DPoPConfig configures DPoP proofs (RFC 9449): tokens bound to a key the
@@ -468,6 +472,19 @@ func (c *Config) Validate() error {
 	}
 	if a.KeyRotation < time.Hour {
 		bad("auth.key_rotation", "%s: want at least 1h", a.KeyRotation)
+	}
+	if len(a.ExternalIssuers) > 0 {
+		ext := extissuer.Config{Issuers: a.ExternalIssuers}.WithDefaults()
+		if err := ext.Validate(); err != nil {
+			for _, line := range strings.Split(err.Error(), "\n") {
+				bad("auth.external_issuers", "%s", strings.TrimPrefix(strings.TrimPrefix(line, "external issuers: "), "issuers"))
+			}
+		}
+		for i, ic := range ext.Issuers {
+			if strings.TrimSuffix(ic.Issuer, "/") == strings.TrimSuffix(a.Issuer, "/") {
+				bad(fmt.Sprintf("auth.external_issuers[%d].issuer", i), "is the gateway's own issuer")
+			}
+		}
 	}
 	if a.AdminMFA != AdminMFARequired && a.AdminMFA != AdminMFAOptional {
 		bad("auth.admin_mfa", "%q: want required or optional", a.AdminMFA)

@@ -48,15 +48,18 @@ type Deps struct {
 	Guards *guard.Engine
 	// MFA enrolls users' second factors; nil serves no /v1/me/mfa routes
 	// (identity.Options.SecondFactor is what logins check).
-	MFA         MFA
-	Rates       limit.RateLimiter
-	Streams     limit.Concurrency
-	Budget      limit.Budget
-	Audit       Recorder
-	AuditReader AuditReader // optional: the admin audit endpoints answer 501 without it
-	Metrics     *Metrics    // optional: a fresh registry when nil
-	Logger      *slog.Logger
-	Now         func() time.Time
+	MFA MFA
+	// ExternalTokens verifies tokens of configured external issuers; nil
+	// accepts the gateway's own tokens only.
+	ExternalTokens ExternalTokens
+	Rates          limit.RateLimiter
+	Streams        limit.Concurrency
+	Budget         limit.Budget
+	Audit          Recorder
+	AuditReader    AuditReader // optional: the admin audit endpoints answer 501 without it
+	Metrics        *Metrics    // optional: a fresh registry when nil
+	Logger         *slog.Logger
+	Now            func() time.Time
 	// Env reads the environment (provider keys named by api_key_env);
 	// os.Getenv when nil.
 	Env func(string) string
@@ -78,6 +81,7 @@ type Gateway struct {
 	guardBase guard.Policy // the built-in policy with the configuration's overrides
 	dpop      *dpopStage
 	mfa       MFA
+	external  ExternalTokens
 	rates     limit.RateLimiter
 	streams   limit.Concurrency
 	budget    limit.Budget
@@ -128,7 +132,7 @@ func New(ctx context.Context, d Deps) (*Gateway, error) {
 		d.Ready = func(context.Context) error { return nil }
 	}
 	g := &Gateway{cfg: d.Config, id: d.Identity, appsDB: d.Apps, keys: d.ProviderKeys, keyring: d.Keyring, newProv: d.NewProvider,
-		guards: d.Guards, mfa: d.MFA, guardBase: guard.DefaultPolicy().With(GuardRules(d.Config.Guards)),
+		guards: d.Guards, mfa: d.MFA, external: d.ExternalTokens, guardBase: guard.DefaultPolicy().With(GuardRules(d.Config.Guards)),
 		rates: d.Rates, streams: d.Streams, budget: d.Budget, audit: d.Audit, auditRd: d.AuditReader,
 		metrics: d.Metrics, log: d.Logger, now: d.Now, env: d.Env, ready: d.Ready,
 		apps:      newAppCache(d.Apps, 5*time.Second, d.Now),

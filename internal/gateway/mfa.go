@@ -113,10 +113,15 @@ func (g *Gateway) requireMFA(w http.ResponseWriter, r *http.Request, p *principa
 
 // mfaUnavailable answers MFA routes of a gateway built without MFA.
 func (g *Gateway) mfaOff(w http.ResponseWriter, r *http.Request) bool {
-	if g.mfa != nil {
+	p := principalOf(r.Context())
+	switch {
+	case g.mfa == nil:
+		g.fail(w, r, errNotFound("not_found", "multi-factor authentication is not enabled on this gateway"), p.event(audit.DecisionDenied, "mfa_off"))
+	case p.Claims.Session == "":
+		g.fail(w, r, errForbidden("external_token", "this account belongs to an external issuer: manage its second factor there"), p.event(audit.DecisionDenied, "external_token"))
+	default:
 		return false
 	}
-	g.fail(w, r, errNotFound("not_found", "multi-factor authentication is not enabled on this gateway"), principalOf(r.Context()).event(audit.DecisionDenied, "mfa_off"))
 	return true
 }
 

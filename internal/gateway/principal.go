@@ -9,6 +9,7 @@ import (
 	"github.com/bulwark-security/bulwark/internal/apps"
 	"github.com/bulwark-security/bulwark/internal/audit"
 	"github.com/bulwark-security/bulwark/internal/dpop"
+	"github.com/bulwark-security/bulwark/internal/extissuer"
 	"github.com/bulwark-security/bulwark/internal/identity"
 	"github.com/bulwark-security/bulwark/internal/store"
 )
@@ -33,12 +34,54 @@ func (p *principal) event(decision, reason string) audit.Event {
 }
 
 // deviceKey identifies the device of a principal for per-device limits:
-// the device id given at login, else the session (one login, one device).
+// the device id given at login, else the session (one login, one device),
+// else, for tokens of external issuers, which have neither, the subject.
 func (p *principal) deviceKey() string {
-	if p.Claims.Device != "" {
+	switch {
+	case p.Claims.Device != "":
 		return p.Claims.Device
+	case p.Claims.Session != "":
+		return p.Claims.Session
 	}
-	return p.Claims.Session
+	return p.Claims.Subject
+}
+
+// ExternalTokens verifies access tokens of external issuers
+// (internal/extissuer); ErrUnknownIssuer says a token is not theirs.
+type ExternalTokens interface {
+	Verify(ctx context.Context, token string) (extissuer.Principal, error)
+}
+
+// verifyToken verifies an access token: an external issuer's when one is
+// configured for its iss, else the gateway's own. external reports which
+// one decided. An external caller gets the AI scope only, never the admin
+// API, and no session of ours.
+func (g *Gateway) verifyToken(ctx context.Context, token string) (c identity.Claims, external bool, err error) {
+	if g.external != nil {
+		p, err := g.external.Verify(ctx, token)
+		switch {
+		case err == nil:
+			return identity.Claims{Subject: p.Subject, Username: p.Username, Role: identity.RoleUser, App: p.App,
+				Scopes: []string{identity.ScopeAI}, ID: p.TokenID, IssuedAt: p.IssuedAt, ExpiresAt: p.ExpiresAt,
+				DPoPJKT: p.KeyThumbprint}, true, nil
+		case !errors.Is(err, extissuer.ErrUnknownIssuer):
+			return identity.Claims{}, true, err
+		}
+	}
+	c, err = g.id.Verify(ctx, token)
+	return c, false, err
+}
+
+// externalReason is the audit reason of a refused external token.
+func externalReason(err error) string {
+	var te *extissuer.TokenError
+	if errors.As(err, &te) && te.Reason != "" {
+		return "external_" + te.Reason
+	}
+	if errors.Is(err, extissuer.ErrUnavailable) {
+		return "external_unavailable"
+	}
+	return "external_invalid_token"
 }
 
 // authenticated is the identify stage: it requires a valid access token
@@ -57,8 +100,18 @@ func (g *Gateway) authenticated(scope string, next http.HandlerFunc) http.Handle
 				audit.Event{Decision: audit.DecisionDenied, Reason: "missing_token", IP: ip})
 			return
 		}
-		claims, err := g.id.Verify(r.Context(), token)
-		if err != nil {
+		claims, external, err := g.verifyToken(r.Context(), token)
+		if external {
+			if err != nil {
+				ev := audit.Event{Decision: audit.DecisionDenied, Reason: externalReason(err), IP: ip}
+				if errors.Is(err, extissuer.ErrUnavailable) {
+					g.fail(w, r, errUnavailable(err), ev)
+					return
+				}
+				g.fail(w, r, errUnauthorized("invalid_token", "invalid or expired access token"), ev)
+				return
+			}
+		} else if err != nil {
 			ev := audit.Event{Decision: audit.DecisionDenied, Reason: reasonOf(err), IP: ip}
 			if errors.Is(err, identity.ErrSessionRevoked) {
 				// A genuine token of a revoked session: say whose.

@@ -58,6 +58,17 @@ func newHarness(t testing.TB, mutate ...func(*gateway.Config)) *harness {
 // keys named by api_key_env).
 func newHarnessEnv(t testing.TB, extra map[string]string, mutate ...func(*gateway.Config)) *harness {
 	t.Helper()
+	return newHarnessOpts(t, extra, serve.Options{}, mutate...)
+}
+
+// newHarnessWith is newHarness with build options (an HTTP client…).
+func newHarnessWith(t testing.TB, opt serve.Options, mutate ...func(*gateway.Config)) *harness {
+	t.Helper()
+	return newHarnessOpts(t, nil, opt, mutate...)
+}
+
+func newHarnessOpts(t testing.TB, extra map[string]string, opt serve.Options, mutate ...func(*gateway.Config)) *harness {
+	t.Helper()
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	env := map[string]string{"BULWARK_MASTER_KEY": hex.EncodeToString(key)}
@@ -82,7 +93,8 @@ func newHarnessEnv(t testing.TB, extra map[string]string, mutate ...func(*gatewa
 		t.Fatalf("config: %v", err)
 	}
 	ctx := context.Background()
-	srv, err := serve.Build(ctx, cfg, serve.Options{Env: func(k string) string { return env[k] }, Argon2: fastArgon})
+	opt.Env, opt.Argon2 = func(k string) string { return env[k] }, fastArgon
+	srv, err := serve.Build(ctx, cfg, opt)
 	if err != nil {
 		t.Fatalf("build: %v", err)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/bulwark-security/bulwark/internal/apps"
 	"github.com/bulwark-security/bulwark/internal/audit"
 	"github.com/bulwark-security/bulwark/internal/envelope"
+	"github.com/bulwark-security/bulwark/internal/extissuer"
 	"github.com/bulwark-security/bulwark/internal/gateway"
 	"github.com/bulwark-security/bulwark/internal/guard"
 	"github.com/bulwark-security/bulwark/internal/identity"
@@ -44,6 +45,9 @@ type Options struct {
 	Argon2 identity.Argon2Params
 	// NewProvider overrides how providers are built (tests only).
 	NewProvider func(provider.Config) (provider.Provider, error)
+	// HTTPClient fetches external issuers' discovery documents and keys;
+	// extissuer's hardened default when nil.
+	HTTPClient *http.Client
 }
 
 // Server is a provisioned gateway, ready to serve.
@@ -132,8 +136,25 @@ func Build(ctx context.Context, cfg *gateway.Config, opt Options) (srv *Server, 
 	metrics.Registry().MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "bulwark_audit_queue_depth",
 		Help: "Audit events accepted and not yet written."}, func() float64 { return float64(alog.QueueDepth()) }))
 
+	var external gateway.ExternalTokens
+	if iss := cfg.Auth.ExternalIssuers; len(iss) > 0 {
+		v, err := extissuer.New(extissuer.Config{Issuers: iss}, extissuer.Options{HTTPClient: opt.HTTPClient, Now: opt.Now, Logger: log})
+		if err != nil {
+			return nil, err
+		}
+		// Fetch the keys now, so that the first calls do not wait; a
+		// provider that is down does not stop the gateway (its tokens are
+		// refused, 503, until it answers).
+		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		if err := v.Warm(wctx); err != nil {
+			log.Warn("external issuers: keys not fetched at start", "err", err)
+		}
+		cancel()
+		external = v
+	}
 	gw, err := gateway.New(ctx, gateway.Deps{
-		Config: cfg, Identity: id, Apps: db, ProviderKeys: db, Keyring: ring, NewProvider: opt.NewProvider,
+		ExternalTokens: external,
+		Config:         cfg, Identity: id, Apps: db, ProviderKeys: db, Keyring: ring, NewProvider: opt.NewProvider,
 		Guards: guard.NewEngine(guard.Builtin()), MFA: mfaSvc,
 		Rates: rates, Streams: limit.NewMemoryConcurrency(), Budget: limit.NewMemoryBudget(limit.BudgetOptions{Now: opt.Now}),
 		Audit: alog, AuditReader: auditReader{db: db, ring: ring}, Metrics: metrics, Logger: log, Now: opt.Now, Env: opt.Env,
