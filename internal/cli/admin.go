@@ -63,8 +63,42 @@ Every change is recorded in the audit log.
 	}
 	cmd.AddCommand(newAdminLogin(e, &f), newAdminGenkey(e), newAdminCreateUser(e), newAdminRotateMasterKey(e),
 		newAdminApps(e, client), newAdminUsers(e, client), newAdminSessions(e, client),
-		newAdminProviders(e, client), newAdminAudit(e, client))
+		newAdminProviders(e, client), newAdminAudit(e, client), newAdminExplain(e, client))
 	return cmd
+}
+
+func newAdminExplain(e *env, client clientFunc) *cobra.Command {
+	return &cobra.Command{Use: "explain USERNAME|USER_ID", Short: "Show a user's effective permissions and the roles and grants they come from",
+		Example: `  bulwark admin explain ada@example.com`, Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := client()
+			if err != nil {
+				return err
+			}
+			id := args[0]
+			if !strings.HasPrefix(id, "usr_") {
+				var out struct {
+					Data []struct{ ID, Username string } `json:"data"`
+				}
+				if err := c.do(cmd.Context(), "GET", "/admin/v1/users", nil, &out); err != nil {
+					return err
+				}
+				id = ""
+				for _, u := range out.Data {
+					if strings.EqualFold(u.Username, args[0]) {
+						id = u.ID
+					}
+				}
+				if id == "" {
+					return usagef("no user named %q", args[0])
+				}
+			}
+			var ex any
+			if err := c.do(cmd.Context(), "GET", "/admin/v1/users/"+url.PathEscape(id)+"/explain", nil, &ex); err != nil {
+				return err
+			}
+			return printJSON(e.stdout, ex)
+		}}
 }
 
 func envOr(name, def string) string {

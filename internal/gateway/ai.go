@@ -18,6 +18,7 @@ import (
 	"github.com/bulwark-security/bulwark/internal/audit"
 	"github.com/bulwark-security/bulwark/internal/guard"
 	"github.com/bulwark-security/bulwark/internal/provider"
+	"github.com/bulwark-security/bulwark/internal/rbac"
 )
 
 // Bounds of a chat request that the gateway enforces itself.
@@ -143,10 +144,16 @@ func (g *Gateway) resolveModel(p *principal, name, kind string) (ModelConfig, *a
 	if !p.App.AllowsRoute(kind) {
 		return ModelConfig{}, errForbidden("route_not_allowed", "this app may not call this endpoint")
 	}
+	if ae := g.authorize(p, rbac.Route(kind), errForbidden("route_not_allowed", "your role may not call this endpoint")); ae != nil {
+		return ModelConfig{}, ae
+	}
 	m, ok := g.models[name]
+	notFound := errNotFound("model_not_found", fmt.Sprintf("the model %q does not exist or this app may not use it", truncate(name, 64)))
+	notFound.Param = "model"
 	if !ok || m.Kind != kind || !p.App.Allows(name) {
-		ae := errNotFound("model_not_found", fmt.Sprintf("the model %q does not exist or this app may not use it", truncate(name, 64)))
-		ae.Param = "model"
+		return ModelConfig{}, notFound
+	}
+	if ae := g.authorize(p, rbac.Model(name), notFound); ae != nil {
 		return ModelConfig{}, ae
 	}
 	return m, nil

@@ -23,6 +23,7 @@ import (
 	"github.com/bulwark-security/bulwark/internal/extissuer"
 	"github.com/bulwark-security/bulwark/internal/guard"
 	"github.com/bulwark-security/bulwark/internal/provider"
+	"github.com/bulwark-security/bulwark/internal/rbac"
 )
 
 // Config is the gateway configuration (bulwark.yaml). It is decoded
@@ -44,8 +45,11 @@ type Config struct {
 	// RouteGuards override Guards on one AI route ("chat", "embeddings").
 	RouteGuards map[string]map[string]apps.GuardRule `yaml:"route_guards"`
 	Apps        []AppConfig                          `yaml:"apps"`
-	Audit       AuditConfig                          `yaml:"audit"`
-	Log         LogConfig                            `yaml:"log"`
+	// Roles declares roles beyond the built-in user and admin: routes,
+	// models, admin actions and step-ups they allow (internal/rbac).
+	Roles []rbac.Role `yaml:"roles"`
+	Audit AuditConfig `yaml:"audit"`
+	Log   LogConfig   `yaml:"log"`
 }
 
 // ServerConfig is the HTTP server.
@@ -472,6 +476,11 @@ func (c *Config) Validate() error {
 	}
 	if a.KeyRotation < time.Hour {
 		bad("auth.key_rotation", "%s: want at least 1h", a.KeyRotation)
+	}
+	if len(c.Roles) > 0 {
+		for _, fe := range rbac.FieldErrors(rbac.Config{Roles: c.Roles}.Validate()) {
+			bad(fe.Field, "%s", fe.Problem)
+		}
 	}
 	if len(a.ExternalIssuers) > 0 {
 		ext := extissuer.Config{Issuers: a.ExternalIssuers}.WithDefaults()

@@ -10,6 +10,7 @@ import (
 	"github.com/bulwark-security/bulwark/internal/apps"
 	"github.com/bulwark-security/bulwark/internal/audit"
 	"github.com/bulwark-security/bulwark/internal/provider"
+	"github.com/bulwark-security/bulwark/internal/rbac"
 )
 
 // maxEmbeddingInputs bounds the inputs of one embeddings request.
@@ -102,9 +103,14 @@ type modelObject struct {
 // listModels is GET /v1/models: only the models the caller's app may use.
 func (g *Gateway) listModels(w http.ResponseWriter, r *http.Request) {
 	p := principalOf(r.Context())
+	if ae := g.authorize(p, rbac.Route(rbac.RouteModels), errForbidden("route_not_allowed", "your role may not list models")); ae != nil {
+		g.fail(w, r, ae, p.event(audit.DecisionDenied, rbacReason(ae)))
+		return
+	}
 	data := []modelObject{}
+	sub := p.subject()
 	for _, name := range g.order {
-		if p.App.Allows(name) {
+		if p.App.Allows(name) && g.rbac.Authorize(sub, rbac.Model(name)).Allowed {
 			data = append(data, modelObject{ID: name, Object: "model", OwnedBy: "bulwark"})
 		}
 	}
@@ -115,7 +121,7 @@ func (g *Gateway) listModels(w http.ResponseWriter, r *http.Request) {
 func (g *Gateway) getModel(w http.ResponseWriter, r *http.Request) {
 	p := principalOf(r.Context())
 	name := r.PathValue("model")
-	if _, ok := g.models[name]; !ok || !p.App.Allows(name) {
+	if _, ok := g.models[name]; !ok || !p.App.Allows(name) || !g.rbac.Authorize(p.subject(), rbac.Model(name)).Allowed {
 		writeError(w, r, g.log, errNotFound("model_not_found", "the model does not exist or this app may not use it"))
 		return
 	}

@@ -52,14 +52,17 @@ type Deps struct {
 	// ExternalTokens verifies tokens of configured external issuers; nil
 	// accepts the gateway's own tokens only.
 	ExternalTokens ExternalTokens
-	Rates          limit.RateLimiter
-	Streams        limit.Concurrency
-	Budget         limit.Budget
-	Audit          Recorder
-	AuditReader    AuditReader // optional: the admin audit endpoints answer 501 without it
-	Metrics        *Metrics    // optional: a fresh registry when nil
-	Logger         *slog.Logger
-	Now            func() time.Time
+	// Roles decides routes, models and admin actions by role
+	// (internal/rbac); required.
+	Roles       Authorizer
+	Rates       limit.RateLimiter
+	Streams     limit.Concurrency
+	Budget      limit.Budget
+	Audit       Recorder
+	AuditReader AuditReader // optional: the admin audit endpoints answer 501 without it
+	Metrics     *Metrics    // optional: a fresh registry when nil
+	Logger      *slog.Logger
+	Now         func() time.Time
 	// Env reads the environment (provider keys named by api_key_env);
 	// os.Getenv when nil.
 	Env func(string) string
@@ -82,6 +85,7 @@ type Gateway struct {
 	dpop      *dpopStage
 	mfa       MFA
 	external  ExternalTokens
+	rbac      Authorizer
 	rates     limit.RateLimiter
 	streams   limit.Concurrency
 	budget    limit.Budget
@@ -108,7 +112,7 @@ func New(ctx context.Context, d Deps) (*Gateway, error) {
 		missing bool
 	}{{"Config", d.Config == nil}, {"Identity", d.Identity == nil}, {"Apps", d.Apps == nil},
 		{"ProviderKeys", d.ProviderKeys == nil}, {"Keyring", d.Keyring == nil}, {"Rates", d.Rates == nil},
-		{"Streams", d.Streams == nil}, {"Budget", d.Budget == nil}, {"Audit", d.Audit == nil}} {
+		{"Streams", d.Streams == nil}, {"Budget", d.Budget == nil}, {"Audit", d.Audit == nil}, {"Roles", d.Roles == nil}} {
 		if dep.missing {
 			return nil, fmt.Errorf("gateway: missing dependency %s", dep.name)
 		}
@@ -132,7 +136,7 @@ func New(ctx context.Context, d Deps) (*Gateway, error) {
 		d.Ready = func(context.Context) error { return nil }
 	}
 	g := &Gateway{cfg: d.Config, id: d.Identity, appsDB: d.Apps, keys: d.ProviderKeys, keyring: d.Keyring, newProv: d.NewProvider,
-		guards: d.Guards, mfa: d.MFA, external: d.ExternalTokens, guardBase: guard.DefaultPolicy().With(GuardRules(d.Config.Guards)),
+		guards: d.Guards, mfa: d.MFA, external: d.ExternalTokens, rbac: d.Roles, guardBase: guard.DefaultPolicy().With(GuardRules(d.Config.Guards)),
 		rates: d.Rates, streams: d.Streams, budget: d.Budget, audit: d.Audit, auditRd: d.AuditReader,
 		metrics: d.Metrics, log: d.Logger, now: d.Now, env: d.Env, ready: d.Ready,
 		apps:      newAppCache(d.Apps, 5*time.Second, d.Now),

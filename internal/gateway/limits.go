@@ -8,6 +8,7 @@ import (
 
 	"github.com/bulwark-security/bulwark/internal/apps"
 	"github.com/bulwark-security/bulwark/internal/limit"
+	"github.com/bulwark-security/bulwark/internal/rbac"
 )
 
 // subject is one of the three parties every limit applies to.
@@ -35,11 +36,25 @@ func (g *Gateway) subjects(p *principal) []subject {
 		}
 	}
 	a := p.Claims.App
-	return []subject{
+	subs := []subject{
 		{"user", "user:" + a + ":" + p.Claims.Subject, user},
 		{"device", "device:" + a + ":" + p.deviceKey(), device},
 		{"app", "app:" + a, app},
 	}
+	// A role's daily token cap holds across apps: one more budget, kept
+	// per user whatever the app.
+	if rc, ok := g.rbac.(roleCaps); ok {
+		if c, set := rc.Policy().TokensPerDay(p.Claims.Role); set && c > 0 {
+			subs = append(subs, subject{"user", "role:" + p.Claims.Subject, apps.ScopeLimits{TokensPerDay: c}})
+		}
+	}
+	return subs
+}
+
+// roleCaps is the optional capability of an Authorizer that knows the
+// daily token cap of each role (rbac.Service).
+type roleCaps interface {
+	Policy() *rbac.Policy
 }
 
 // admission is what the limit stage granted a request: slots to give back

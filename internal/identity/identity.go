@@ -158,8 +158,21 @@ type Options struct {
 	// SecondFactor, when set, makes the logins of enrolled users need a
 	// second step (CompleteMFA).
 	SecondFactor SecondFactor
+	// Roles, when set, decides which roles users may have and whether a
+	// role's tokens carry the admin scope (the gateway's RBAC policy);
+	// nil knows RoleUser and RoleAdmin, and gives the admin scope to
+	// RoleAdmin only.
+	Roles Roles
 	Now          func() time.Time
 	Logger       *slog.Logger
+}
+
+// Roles is what identity asks of the role model.
+type Roles interface {
+	HasRole(role string) bool
+	// AdminScope reports whether tokens of the role carry ScopeAdmin: the
+	// role may reach the admin API at all (each action is decided there).
+	AdminScope(role string) bool
 }
 
 // MaxAccessTTL is the longest access token lifetime allowed.
@@ -242,7 +255,10 @@ func (s *Service) CreateUser(ctx context.Context, username, password, role strin
 	if err := validatePassword(password); err != nil {
 		return User{}, fmt.Errorf("%w: %w", ErrInvalidUser, err)
 	}
-	if role != RoleUser && role != RoleAdmin {
+	switch {
+	case s.opt.Roles != nil && !s.opt.Roles.HasRole(role):
+		return User{}, fmt.Errorf("%w: role %q is not defined", ErrInvalidUser, role)
+	case s.opt.Roles == nil && role != RoleUser && role != RoleAdmin:
 		return User{}, fmt.Errorf("%w: role %q: want user or admin", ErrInvalidUser, role)
 	}
 	hash, err := HashPassword(password, s.opt.Argon2)
@@ -570,7 +586,7 @@ func (s *Service) signAccess(ctx context.Context, u User, sess Session) (string,
 	}
 	now := s.now()
 	scopes := []string{ScopeAI}
-	if u.Role == RoleAdmin {
+	if (s.opt.Roles == nil && u.Role == RoleAdmin) || (s.opt.Roles != nil && s.opt.Roles.AdminScope(u.Role)) {
 		scopes = append(scopes, ScopeAdmin)
 	}
 	std := jwt.Claims{
@@ -676,7 +692,12 @@ func (s *Service) JWKS() jose.JSONWebKeySet { return s.keys.jwks() }
 // Users returns every user.
 func (s *Service) Users(ctx context.Context) ([]User, error) { return s.store.ListUsers(ctx) }
 
-// UserByName returns a user.
+// UserByID returns a user by id.
+func (s *Service) UserByID(ctx context.Context, id string) (User, error) {
+	return s.store.UserByID(ctx, id)
+}
+
+// UserByName returns a user by name.
 func (s *Service) UserByName(ctx context.Context, name string) (User, error) {
 	return s.store.UserByName(ctx, normalizeUsername(name))
 }

@@ -30,6 +30,7 @@ import (
 	"github.com/bulwark-security/bulwark/internal/limit"
 	"github.com/bulwark-security/bulwark/internal/mfa"
 	"github.com/bulwark-security/bulwark/internal/provider"
+	"github.com/bulwark-security/bulwark/internal/rbac"
 	"github.com/bulwark-security/bulwark/internal/store"
 	"github.com/bulwark-security/bulwark/internal/store/sqlstore"
 )
@@ -98,13 +99,21 @@ func Build(ctx context.Context, cfg *gateway.Config, opt Options) (srv *Server, 
 
 	rates := limit.NewMemoryRates(limit.RatesOptions{Now: opt.Now})
 	a := cfg.Auth
+	now := opt.Now
+	if now == nil {
+		now = time.Now
+	}
+	roleModel, err := rbac.New(ctx, rbac.Config{Roles: cfg.Roles}, rbac.NewMemoryStore(), rbac.Options{Now: now})
+	if err != nil {
+		return nil, fmt.Errorf("roles: %w", err)
+	}
 	mfaSvc, err := mfa.New(mfaStore(db), ring, mfa.Options{Issuer: "Bulwark", Now: opt.Now})
 	if err != nil {
 		return nil, fmt.Errorf("mfa: %w", err)
 	}
 	id, err := identity.New(ctx, db, ring, identity.Options{
-		SecondFactor: secondFactor{mfaSvc},
-		Issuer:       a.Issuer, Audience: a.Audience, AccessTTL: a.AccessTokenTTL, RefreshTTL: a.RefreshTokenTTL,
+		SecondFactor: secondFactor{mfaSvc}, Roles: roles{roleModel, now},
+		Issuer: a.Issuer, Audience: a.Audience, AccessTTL: a.AccessTokenTTL, RefreshTTL: a.RefreshTokenTTL,
 		Alg: a.SigningAlg, RotateKeys: a.KeyRotation, Argon2: opt.Argon2, Now: opt.Now, Logger: log,
 		AccountLimiter: loginLimiter{rates, rateOf(a.LoginPerAccount)},
 		IPLimiter:      loginLimiter{rates, rateOf(a.LoginPerIP)},
@@ -153,8 +162,8 @@ func Build(ctx context.Context, cfg *gateway.Config, opt Options) (srv *Server, 
 		external = v
 	}
 	gw, err := gateway.New(ctx, gateway.Deps{
-		ExternalTokens: external,
-		Config:         cfg, Identity: id, Apps: db, ProviderKeys: db, Keyring: ring, NewProvider: opt.NewProvider,
+		ExternalTokens: external, Roles: roleModel,
+		Config: cfg, Identity: id, Apps: db, ProviderKeys: db, Keyring: ring, NewProvider: opt.NewProvider,
 		Guards: guard.NewEngine(guard.Builtin()), MFA: mfaSvc,
 		Rates: rates, Streams: limit.NewMemoryConcurrency(), Budget: limit.NewMemoryBudget(limit.BudgetOptions{Now: opt.Now}),
 		Audit: alog, AuditReader: auditReader{db: db, ring: ring}, Metrics: metrics, Logger: log, Now: opt.Now, Env: opt.Env,

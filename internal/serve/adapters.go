@@ -3,9 +3,11 @@ package serve
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/bulwark-security/bulwark/internal/identity"
 	"github.com/bulwark-security/bulwark/internal/mfa"
+	"github.com/bulwark-security/bulwark/internal/rbac"
 )
 
 // secondFactor adapts internal/mfa to what identity asks of a second
@@ -51,3 +53,19 @@ func codeError(err error) error {
 // enrollment outlives a restart (a lost enrollment would let a password
 // alone in).
 func mfaStore(db mfa.Store) mfa.Store { return db }
+
+// roles adapts the role model to what identity asks of roles.
+type roles struct {
+	s   *rbac.Service
+	now func() time.Time
+}
+
+var _ identity.Roles = roles{}
+
+func (r roles) HasRole(role string) bool { return r.s.Policy().HasRole(role) }
+
+// AdminScope: the role reaches the admin API when it would with every
+// step-up passed (the step-up itself is asked for there).
+func (r roles) AdminScope(role string) bool {
+	return r.s.Authorize(rbac.Subject{Role: role, MFA: true, AuthTime: r.now()}, rbac.Route(rbac.RouteAdmin)).Allowed
+}
