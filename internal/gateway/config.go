@@ -22,6 +22,7 @@ import (
 	"github.com/bulwark-security/bulwark/internal/dpop"
 	"github.com/bulwark-security/bulwark/internal/extissuer"
 	"github.com/bulwark-security/bulwark/internal/guard"
+	"github.com/bulwark-security/bulwark/internal/passkey"
 	"github.com/bulwark-security/bulwark/internal/provider"
 	"github.com/bulwark-security/bulwark/internal/rbac"
 )
@@ -45,6 +46,9 @@ type Config struct {
 	// RouteGuards override Guards on one AI route ("chat", "embeddings").
 	RouteGuards map[string]map[string]apps.GuardRule `yaml:"route_guards"`
 	Apps        []AppConfig                          `yaml:"apps"`
+	// Passkeys enables WebAuthn passkeys for the app's relying party
+	// (internal/passkey); off without an rp_id.
+	Passkeys PasskeyConfig `yaml:"passkeys"`
 	// Roles declares roles beyond the built-in user and admin: routes,
 	// models, admin actions and step-ups they allow (internal/rbac).
 	Roles []rbac.Role `yaml:"roles"`
@@ -103,6 +107,18 @@ type AuthConfig struct {
 	// ExternalIssuers are OIDC providers (Auth0, Firebase Auth, Cognito,
 	// Keycloak…) whose access tokens the AI routes accept as well.
 	ExternalIssuers []extissuer.IssuerConfig `yaml:"external_issuers"`
+}
+
+// PasskeyConfig configures passkeys (WebAuthn). Android and iOS passkeys
+// are credentials of this relying party.
+type PasskeyConfig struct {
+	RPID           string        `yaml:"rp_id"`
+	RPName         string        `yaml:"rp_name"`
+	Origins        []string      `yaml:"origins"`
+	AndroidOrigins []string      `yaml:"android_origins"`
+	Attestation    string        `yaml:"attestation"`
+	CeremonyTTL    time.Duration `yaml:"ceremony_ttl"`
+	MaxCredentials int           `yaml:"max_credentials"`
 }
 
 // DPoPConfig configures DPoP proofs (RFC 9449): tokens bound to a key the
@@ -373,6 +389,9 @@ func (c *Config) SetDefaults() {
 	}
 	defDur(&a.DPoP.Window, dpop.DefaultWindow)
 	def(&a.AdminMFA, AdminMFARequired)
+	if c.Passkeys.RPID != "" {
+		def(&c.Passkeys.RPName, "Bulwark")
+	}
 	if a.LoginPerAccount.Limit == 0 {
 		a.LoginPerAccount = RateConfig{Limit: 10, Per: time.Minute, Burst: 5}
 	}
@@ -476,6 +495,12 @@ func (c *Config) Validate() error {
 	}
 	if a.KeyRotation < time.Hour {
 		bad("auth.key_rotation", "%s: want at least 1h", a.KeyRotation)
+	}
+	if pk := c.Passkeys; pk.RPID != "" {
+		if err := (passkey.Config{RPID: pk.RPID, RPName: pk.RPName, Origins: pk.Origins, AndroidOrigins: pk.AndroidOrigins,
+			Attestation: pk.Attestation, CeremonyTTL: pk.CeremonyTTL, MaxCredentials: pk.MaxCredentials}).Validate(); err != nil {
+			bad("passkeys", "%s", strings.TrimPrefix(err.Error(), "passkey: "))
+		}
 	}
 	if len(c.Roles) > 0 {
 		for _, fe := range rbac.FieldErrors(rbac.Config{Roles: c.Roles}.Validate()) {

@@ -52,6 +52,8 @@ type Deps struct {
 	// ExternalTokens verifies tokens of configured external issuers; nil
 	// accepts the gateway's own tokens only.
 	ExternalTokens ExternalTokens
+	// Passkeys runs WebAuthn ceremonies; nil serves no passkey routes.
+	Passkeys Passkeys
 	// Roles decides routes, models and admin actions by role
 	// (internal/rbac); required.
 	Roles       Authorizer
@@ -86,6 +88,7 @@ type Gateway struct {
 	mfa       MFA
 	external  ExternalTokens
 	rbac      Authorizer
+	passkeys  Passkeys
 	rates     limit.RateLimiter
 	streams   limit.Concurrency
 	budget    limit.Budget
@@ -136,7 +139,7 @@ func New(ctx context.Context, d Deps) (*Gateway, error) {
 		d.Ready = func(context.Context) error { return nil }
 	}
 	g := &Gateway{cfg: d.Config, id: d.Identity, appsDB: d.Apps, keys: d.ProviderKeys, keyring: d.Keyring, newProv: d.NewProvider,
-		guards: d.Guards, mfa: d.MFA, external: d.ExternalTokens, rbac: d.Roles, guardBase: guard.DefaultPolicy().With(GuardRules(d.Config.Guards)),
+		guards: d.Guards, mfa: d.MFA, external: d.ExternalTokens, rbac: d.Roles, passkeys: d.Passkeys, guardBase: guard.DefaultPolicy().With(GuardRules(d.Config.Guards)),
 		rates: d.Rates, streams: d.Streams, budget: d.Budget, audit: d.Audit, auditRd: d.AuditReader,
 		metrics: d.Metrics, log: d.Logger, now: d.Now, env: d.Env, ready: d.Ready,
 		apps:      newAppCache(d.Apps, 5*time.Second, d.Now),
@@ -220,6 +223,12 @@ func (g *Gateway) Handler() http.Handler {
 	mux.HandleFunc("POST /v1/auth/login", g.login)
 	mux.HandleFunc("POST /v1/auth/refresh", g.refresh)
 	mux.HandleFunc("POST /v1/auth/mfa", g.completeMFA)
+	mux.HandleFunc("POST /v1/auth/passkey/login/begin", g.passkeyLoginBegin)
+	mux.HandleFunc("POST /v1/auth/passkey/login/finish", g.passkeyLoginFinish)
+	mux.Handle("POST /v1/me/passkeys/register/begin", g.authenticated(identity.ScopeAI, g.passkeyRegisterBegin))
+	mux.Handle("POST /v1/me/passkeys/register/finish", g.authenticated(identity.ScopeAI, g.passkeyRegisterFinish))
+	mux.Handle("GET /v1/me/passkeys", g.authenticated(identity.ScopeAI, g.passkeyList))
+	mux.Handle("DELETE /v1/me/passkeys/{id}", g.authenticated(identity.ScopeAI, g.passkeyRemove))
 	mux.Handle("GET /v1/me/mfa", g.authenticated(identity.ScopeAI, g.mfaStatus))
 	mux.Handle("POST /v1/me/mfa/totp", g.authenticated(identity.ScopeAI, g.mfaEnroll))
 	mux.Handle("POST /v1/me/mfa/totp/confirm", g.authenticated(identity.ScopeAI, g.mfaConfirm))

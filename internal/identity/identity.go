@@ -162,9 +162,9 @@ type Options struct {
 	// role's tokens carry the admin scope (the gateway's RBAC policy);
 	// nil knows RoleUser and RoleAdmin, and gives the admin scope to
 	// RoleAdmin only.
-	Roles Roles
-	Now          func() time.Time
-	Logger       *slog.Logger
+	Roles  Roles
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // Roles is what identity asks of the role model.

@@ -193,3 +193,27 @@ func (s *Service) startSession(ctx context.Context, u User, r LoginRequest, amr 
 	}
 	return s.issue(ctx, u, sess)
 }
+
+// AMRPasskey is the amr of a passkey login with user verification: a hardware-bound key
+// (possession) unlocked by the user's biometric or PIN, hence multiple
+// factors (RFC 8176 "hwk", "user", "mfa").
+var AMRPasskey = []string{"hwk", "mfa", "user"}
+
+// LoginVerified starts a session for a user whose identity another
+// ceremony already proved (a passkey): no password, and no second factor
+// asked, since amr records what was proved. A disabled user is refused
+// like a wrong password.
+func (s *Service) LoginVerified(ctx context.Context, userID string, r LoginRequest, amr []string) (*TokenPair, error) {
+	u, err := s.store.UserByID(ctx, userID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, ErrInvalidCredentials
+	case err != nil:
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	if u.Disabled {
+		return nil, ErrInvalidCredentials
+	}
+	r.Username = u.Username
+	return s.startSession(ctx, u, r, amr, s.now())
+}

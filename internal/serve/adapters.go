@@ -3,10 +3,12 @@ package serve
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"time"
 
 	"github.com/bulwark-security/bulwark/internal/identity"
 	"github.com/bulwark-security/bulwark/internal/mfa"
+	"github.com/bulwark-security/bulwark/internal/passkey"
 	"github.com/bulwark-security/bulwark/internal/rbac"
 )
 
@@ -68,4 +70,24 @@ func (r roles) HasRole(role string) bool { return r.s.Policy().HasRole(role) }
 // step-up passed (the step-up itself is asked for there).
 func (r roles) AdminScope(role string) bool {
 	return r.s.Authorize(rbac.Subject{Role: role, MFA: true, AuthTime: r.now()}, rbac.Route(rbac.RouteAdmin)).Allowed
+}
+
+// passkeyStore is where passkeys and their ceremonies are kept: the
+// database, shared by every gateway on it.
+func passkeyStore(db passkey.Store) passkey.Store { return db }
+
+// sweepCeremonies removes expired passkey ceremonies every minute until ctx ends.
+func sweepCeremonies(ctx context.Context, svc *passkey.Service, log *slog.Logger) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := svc.SweepCeremonies(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("passkeys: sweeping ceremonies", "err", err)
+			}
+		}
+	}
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/bulwark-security/bulwark/internal/identity"
 	"github.com/bulwark-security/bulwark/internal/limit"
 	"github.com/bulwark-security/bulwark/internal/mfa"
+	"github.com/bulwark-security/bulwark/internal/passkey"
 	"github.com/bulwark-security/bulwark/internal/provider"
 	"github.com/bulwark-security/bulwark/internal/rbac"
 	"github.com/bulwark-security/bulwark/internal/store"
@@ -60,6 +61,7 @@ type Server struct {
 	Audit    *audit.Log
 	Keyring  *envelope.Keyring
 	log      *slog.Logger
+	stop     context.CancelFunc // ends background work (ceremony sweeps)
 }
 
 // Build provisions a gateway from a validated configuration.
@@ -161,8 +163,21 @@ func Build(ctx context.Context, cfg *gateway.Config, opt Options) (srv *Server, 
 		cancel()
 		external = v
 	}
+	var passkeys gateway.Passkeys
+	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
+	if pk := cfg.Passkeys; pk.RPID != "" {
+		svc, err := passkey.New(passkey.Config{RPID: pk.RPID, RPName: pk.RPName, Origins: pk.Origins, AndroidOrigins: pk.AndroidOrigins,
+			Attestation: pk.Attestation, CeremonyTTL: pk.CeremonyTTL, MaxCredentials: pk.MaxCredentials, Now: opt.Now, Logger: log},
+			passkeyStore(db), passkeyStore(db))
+		if err != nil {
+			stop()
+			return nil, err
+		}
+		go sweepCeremonies(bg, svc, log)
+		passkeys = svc
+	}
 	gw, err := gateway.New(ctx, gateway.Deps{
-		ExternalTokens: external, Roles: roleModel,
+		ExternalTokens: external, Roles: roleModel, Passkeys: passkeys,
 		Config: cfg, Identity: id, Apps: db, ProviderKeys: db, Keyring: ring, NewProvider: opt.NewProvider,
 		Guards: guard.NewEngine(guard.Builtin()), MFA: mfaSvc,
 		Rates: rates, Streams: limit.NewMemoryConcurrency(), Budget: limit.NewMemoryBudget(limit.BudgetOptions{Now: opt.Now}),
@@ -170,13 +185,15 @@ func Build(ctx context.Context, cfg *gateway.Config, opt Options) (srv *Server, 
 		Ready: func(ctx context.Context) error { return db.Ping(ctx) },
 	})
 	if err != nil {
+		stop()
 		return nil, err
 	}
-	return &Server{Config: cfg, Gateway: gw, DB: db, Identity: id, Audit: alog, Keyring: ring, log: log}, nil
+	return &Server{Config: cfg, Gateway: gw, DB: db, Identity: id, Audit: alog, Keyring: ring, log: log, stop: stop}, nil
 }
 
 // Close flushes the audit log and closes the database.
 func (s *Server) Close(ctx context.Context) error {
+	s.stop()
 	errA := s.Audit.Close(ctx)
 	errD := s.DB.Close()
 	return errors.Join(errA, errD)
