@@ -90,31 +90,9 @@ func (g *Gateway) login(w http.ResponseWriter, r *http.Request) {
 		g.fail(w, r, errBadRequest("missing_field", "username, password and app_id are required"), ev)
 		return
 	}
-	if len(req.DeviceID) > 128 || len(req.AppID) > 64 {
-		ev.App, ev.Device = "", ""
-		g.fail(w, r, errBadRequest("invalid_field", "app_id or device_id is too long"), ev)
+	jkt, ok := g.loginPreamble(w, r, &ev, req.AppID, req.DeviceID)
+	if !ok {
 		return
-	}
-	app, err := g.apps.get(r.Context(), req.AppID)
-	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			ev.App = ""
-			g.fail(w, r, errBadRequest("unknown_app", "app_id is not a registered app"), ev)
-			return
-		}
-		ev.Reason = "storage_error"
-		g.fail(w, r, errUnavailable(err), ev)
-		return
-	}
-	var jkt string
-	if hasProof(r) || app.RequireDPoP {
-		p, err := g.dpop.atTokenEndpoint(r.Context(), r)
-		if err != nil {
-			ev.Reason = dpopReason(err)
-			g.fail(w, r, g.dpop.errorFor(err, true), ev)
-			return
-		}
-		jkt = p.JKT
 	}
 	slot, ok := g.reserveAudit(w, r, ev)
 	if !ok {
@@ -137,6 +115,40 @@ func (g *Gateway) login(w http.ResponseWriter, r *http.Request) {
 	ev.Decision, ev.User, ev.Session, ev.Status = audit.DecisionLogin, pair.User.ID, pair.SessionID, http.StatusOK
 	g.recordIn(r, slot, ev)
 	g.writeTokens(w, pair)
+}
+
+// loginPreamble is what every login checks before the credential itself
+// (password, passkey): the app is registered, the ids are bounded, and a
+// DPoP proof, when sent or required by the app, is valid; it returns the
+// proof's key thumbprint ("" without one). A refusal is answered and
+// recorded.
+func (g *Gateway) loginPreamble(w http.ResponseWriter, r *http.Request, ev *audit.Event, appID, deviceID string) (string, bool) {
+	if len(deviceID) > 128 || len(appID) > 64 {
+		ev.App, ev.Device = "", ""
+		g.fail(w, r, errBadRequest("invalid_field", "app_id or device_id is too long"), *ev)
+		return "", false
+	}
+	app, err := g.apps.get(r.Context(), appID)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			ev.App = ""
+			g.fail(w, r, errBadRequest("unknown_app", "app_id is not a registered app"), *ev)
+			return "", false
+		}
+		ev.Reason = "storage_error"
+		g.fail(w, r, errUnavailable(err), *ev)
+		return "", false
+	}
+	if !hasProof(r) && !app.RequireDPoP {
+		return "", true
+	}
+	p, err := g.dpop.atTokenEndpoint(r.Context(), r)
+	if err != nil {
+		ev.Reason = dpopReason(err)
+		g.fail(w, r, g.dpop.errorFor(err, true), *ev)
+		return "", false
+	}
+	return p.JKT, true
 }
 
 func (g *Gateway) writeTokens(w http.ResponseWriter, p *identity.TokenPair) {

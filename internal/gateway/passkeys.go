@@ -10,7 +10,6 @@ import (
 	"github.com/bulwark-security/bulwark/internal/audit"
 	"github.com/bulwark-security/bulwark/internal/identity"
 	"github.com/bulwark-security/bulwark/internal/passkey"
-	"github.com/bulwark-security/bulwark/internal/store"
 )
 
 // Passkeys runs WebAuthn ceremonies (internal/passkey's Service).
@@ -165,30 +164,13 @@ func (g *Gateway) passkeyLoginFinish(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ev.App, ev.Device = req.AppID, req.DeviceID
-	if req.AppID == "" || len(req.AppID) > 64 || len(req.DeviceID) > 128 {
-		ev.App, ev.Device = "", ""
-		g.fail(w, r, errBadRequest("invalid_field", "app_id is required; app_id or device_id is too long"), ev)
+	if req.AppID == "" {
+		g.fail(w, r, errBadRequest("missing_field", "app_id is required"), ev)
 		return
 	}
-	app, err := g.apps.get(r.Context(), req.AppID)
-	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			ev.App = ""
-			g.fail(w, r, errBadRequest("unknown_app", "app_id is not a registered app"), ev)
-			return
-		}
-		g.fail(w, r, errUnavailable(err), ev)
+	jkt, ok := g.loginPreamble(w, r, &ev, req.AppID, req.DeviceID)
+	if !ok {
 		return
-	}
-	var jkt string
-	if hasProof(r) || app.RequireDPoP {
-		pr, err := g.dpop.atTokenEndpoint(r.Context(), r)
-		if err != nil {
-			ev.Reason = dpopReason(err)
-			g.fail(w, r, g.dpop.errorFor(err, true), ev)
-			return
-		}
-		jkt = pr.JKT
 	}
 	slot, ok := g.reserveAudit(w, r, ev)
 	if !ok {
