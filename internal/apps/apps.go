@@ -37,8 +37,12 @@ type App struct {
 	// RequireDPoP refuses the app's bearer tokens: its logins must prove a
 	// DPoP key (RFC 9449), and its tokens are bound to it.
 	RequireDPoP bool
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// RequireMFA makes the app's AI routes need a login with a second
+	// factor (TOTP, a recovery code or a passkey); the routes where a user
+	// sets one up stay open.
+	RequireMFA bool
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // The AI routes an app can be allowed.

@@ -81,12 +81,13 @@ type appBody struct {
 	Limits      *apps.Limits                         `json:"limits,omitempty"`
 	KeepText    bool                                 `json:"keep_text"`
 	RequireDPoP bool                                 `json:"require_dpop"`
+	RequireMFA  bool                                 `json:"require_mfa"`
 	CreatedAt   *time.Time                           `json:"created_at,omitempty"`
 	UpdatedAt   *time.Time                           `json:"updated_at,omitempty"`
 }
 
 func appJSON(a apps.App) appBody {
-	b := appBody{ID: a.ID, Name: a.Name, Models: a.Models, Routes: a.Routes, Guards: a.Guards, RouteGuards: a.RouteGuards, Limits: a.Limits, KeepText: a.KeepText, RequireDPoP: a.RequireDPoP}
+	b := appBody{ID: a.ID, Name: a.Name, Models: a.Models, Routes: a.Routes, Guards: a.Guards, RouteGuards: a.RouteGuards, Limits: a.Limits, KeepText: a.KeepText, RequireDPoP: a.RequireDPoP, RequireMFA: a.RequireMFA}
 	if b.Models == nil {
 		b.Models = []string{}
 	}
@@ -165,7 +166,7 @@ func (g *Gateway) adminPutApp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := g.now().UTC()
-	a := apps.App{ID: id, Name: body.Name, Models: body.Models, Routes: body.Routes, Guards: body.Guards, RouteGuards: body.RouteGuards, Limits: body.Limits, KeepText: body.KeepText, RequireDPoP: body.RequireDPoP, CreatedAt: now, UpdatedAt: now}
+	a := apps.App{ID: id, Name: body.Name, Models: body.Models, Routes: body.Routes, Guards: body.Guards, RouteGuards: body.RouteGuards, Limits: body.Limits, KeepText: body.KeepText, RequireDPoP: body.RequireDPoP, RequireMFA: body.RequireMFA, CreatedAt: now, UpdatedAt: now}
 	if old, err := g.appsDB.App(r.Context(), id); err == nil {
 		a.CreatedAt = old.CreatedAt
 	}

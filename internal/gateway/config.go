@@ -220,6 +220,8 @@ type AppConfig struct {
 	KeepText    bool                                 `yaml:"keep_text"`
 	// RequireDPoP makes the app's tokens DPoP-bound, always.
 	RequireDPoP bool `yaml:"require_dpop"`
+	// RequireMFA makes the app's users log in with a second factor.
+	RequireMFA bool `yaml:"require_mfa"`
 }
 
 // AuditConfig configures the event log.

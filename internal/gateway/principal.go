@@ -46,6 +46,14 @@ func (p *principal) deviceKey() string {
 	return p.Claims.Subject
 }
 
+// selfService reports the routes where a signed-in user sets up a second
+// factor or a passkey: open to a password-only login even in apps that
+// require MFA, or no one could ever meet the requirement.
+func selfService(r *http.Request) bool {
+	_, path, _ := strings.Cut(r.Pattern, " ")
+	return strings.HasPrefix(path, "/v1/me/")
+}
+
 // ExternalTokens verifies access tokens of external issuers
 // (internal/extissuer); ErrUnknownIssuer says a token is not theirs.
 type ExternalTokens interface {
@@ -155,6 +163,9 @@ func (g *Gateway) authenticated(scope string, next http.HandlerFunc) http.Handle
 		}
 		if app.RequireDPoP && claims.DPoPJKT == "" {
 			g.fail(w, r, g.dpop.requiredError(false), p.event(audit.DecisionDenied, "dpop_required"))
+			return
+		}
+		if app.RequireMFA && !selfService(r) && !g.requireMFA(w, r, p, 0) {
 			return
 		}
 		p.App = app

@@ -108,3 +108,25 @@ func TestAdminAPINeedsMFA(t *testing.T) {
 		t.Errorf("admin API after an MFA login: %d %s", status, body)
 	}
 }
+
+func TestAppsCanRequireMFA(t *testing.T) {
+	h := newHarness(t, manyLogins, func(c *gateway.Config) {
+		c.Apps = append(c.Apps, gateway.AppConfig{ID: "bank-app", Models: []string{"*"}, RequireMFA: true})
+	})
+	chat := map[string]any{"model": "chat", "messages": []map[string]string{{"role": "user", "content": "hi"}}}
+	pw := h.login(testUser, "bank-app", "d").AccessToken
+	if status, _, body := h.call("POST", "/v1/chat/completions", pw, chat); status != http.StatusUnauthorized || decodeError(t, body).Error.Code != "insufficient_user_authentication" {
+		t.Fatalf("a password-only token of an app that requires MFA: %d %s", status, body)
+	}
+	secret, _ := enrollTOTP(t, h, pw) // the set-up routes stay open to it
+	ch := passwordStep(t, h, testUser, "bank-app")
+	code, _ := totp.GenerateCode(secret, time.Now().Add(30*time.Second))
+	status, _, body := h.call("POST", "/v1/auth/mfa", "", map[string]string{"mfa_ticket": ch.Ticket, "code": code})
+	var tk tokens
+	if status != http.StatusOK || json.Unmarshal(body, &tk) != nil {
+		t.Fatalf("MFA login: %d %s", status, body)
+	}
+	if status, _, body := h.call("POST", "/v1/chat/completions", tk.AccessToken, chat); status != http.StatusOK {
+		t.Errorf("after an MFA login: %d %s", status, body)
+	}
+}

@@ -312,7 +312,7 @@ func LoadMasterKey(c gateway.SecretsConfig, env func(string) string) (*envelope.
 func syncApps(ctx context.Context, st apps.Store, cfg *gateway.Config, now time.Time) error {
 	declared := append([]gateway.AppConfig{{ID: gateway.AdminApp, Name: "Bulwark administration", Models: []string{}}}, cfg.Apps...)
 	for _, ac := range declared {
-		a := apps.App{ID: ac.ID, Name: ac.Name, Models: ac.Models, Routes: ac.Routes, Guards: ac.Guards, RouteGuards: ac.RouteGuards, Limits: ac.Limits, KeepText: ac.KeepText, RequireDPoP: ac.RequireDPoP, CreatedAt: now, UpdatedAt: now}
+		a := apps.App{ID: ac.ID, Name: ac.Name, Models: ac.Models, Routes: ac.Routes, Guards: ac.Guards, RouteGuards: ac.RouteGuards, Limits: ac.Limits, KeepText: ac.KeepText, RequireDPoP: ac.RequireDPoP, RequireMFA: ac.RequireMFA, CreatedAt: now, UpdatedAt: now}
 		if a.Name == "" {
 			a.Name = a.ID
 		}

@@ -24,6 +24,7 @@ type appSettings struct {
 	Limits      *apps.Limits                         `json:"limits,omitempty"`
 	KeepText    bool                                 `json:"keepText,omitempty"`
 	RequireDPoP bool                                 `json:"requireDPoP,omitempty"`
+	RequireMFA  bool                                 `json:"requireMFA,omitempty"`
 }
 
 // App implements apps.Store.
@@ -44,7 +45,7 @@ func decodeApp(a apps.App, settings string, created, updated int64) (apps.App, e
 	if err := json.Unmarshal([]byte(settings), &st); err != nil {
 		return apps.App{}, err
 	}
-	a.Models, a.Routes, a.Guards, a.RouteGuards, a.Limits, a.KeepText, a.RequireDPoP = st.Models, st.Routes, st.Guards, st.RouteGuards, st.Limits, st.KeepText, st.RequireDPoP
+	a.Models, a.Routes, a.Guards, a.RouteGuards, a.Limits, a.KeepText, a.RequireDPoP, a.RequireMFA = st.Models, st.Routes, st.Guards, st.RouteGuards, st.Limits, st.KeepText, st.RequireDPoP, st.RequireMFA
 	a.CreatedAt, a.UpdatedAt = fromMS(created), fromMS(updated)
 	return a, nil
 }
@@ -76,7 +77,7 @@ func (s *DB) Apps(ctx context.Context) ([]apps.App, error) {
 // PutApp implements apps.Store: it creates the app or replaces its
 // name and settings, keeping its creation time.
 func (s *DB) PutApp(ctx context.Context, a apps.App) error {
-	settings, err := json.Marshal(appSettings{Models: a.Models, Routes: a.Routes, Guards: a.Guards, RouteGuards: a.RouteGuards, Limits: a.Limits, KeepText: a.KeepText, RequireDPoP: a.RequireDPoP})
+	settings, err := json.Marshal(appSettings{Models: a.Models, Routes: a.Routes, Guards: a.Guards, RouteGuards: a.RouteGuards, Limits: a.Limits, KeepText: a.KeepText, RequireDPoP: a.RequireDPoP, RequireMFA: a.RequireMFA})
 	if err != nil {
 		return err
 	}
