@@ -41,8 +41,12 @@ type App struct {
 	// factor (TOTP, a recovery code or a passkey); the routes where a user
 	// sets one up stay open.
 	RequireMFA bool
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// RedirectURIs are the exact redirect URIs of the app's OAuth 2.0
+	// authorization-code flow (RFC 8252: claimed https links or
+	// private-use schemes); none disables the flow for the app.
+	RedirectURIs []string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // The AI routes an app can be allowed.

@@ -36,6 +36,10 @@ func (g *Gateway) adminRoutes(mux *http.ServeMux) {
 	admin("POST /admin/v1/users", g.adminCreateUser)
 	admin("GET /admin/v1/users/{id}/sessions", g.adminListSessions)
 	admin("GET /admin/v1/users/{id}/explain", g.adminExplain)
+	admin("GET /admin/v1/roles", g.adminListRoles)
+	admin("GET /admin/v1/roles/{name}", g.adminGetRole)
+	admin("PUT /admin/v1/roles/{name}", g.adminPutRole)
+	admin("DELETE /admin/v1/roles/{name}", g.adminDeleteRole)
 	admin("POST /admin/v1/users/{id}/revoke", g.adminRevokeUser)
 	admin("POST /admin/v1/sessions/{id}/revoke", g.adminRevokeSession)
 	admin("GET /admin/v1/providers", g.adminListProviders)
@@ -77,17 +81,18 @@ type appBody struct {
 	Routes []string                  `json:"routes,omitempty"`
 	Guards map[string]apps.GuardRule `json:"guards,omitempty"`
 	// RouteGuards override Guards on one AI route: route → guard → setting.
-	RouteGuards map[string]map[string]apps.GuardRule `json:"route_guards,omitempty"`
-	Limits      *apps.Limits                         `json:"limits,omitempty"`
-	KeepText    bool                                 `json:"keep_text"`
-	RequireDPoP bool                                 `json:"require_dpop"`
-	RequireMFA  bool                                 `json:"require_mfa"`
-	CreatedAt   *time.Time                           `json:"created_at,omitempty"`
-	UpdatedAt   *time.Time                           `json:"updated_at,omitempty"`
+	RouteGuards  map[string]map[string]apps.GuardRule `json:"route_guards,omitempty"`
+	Limits       *apps.Limits                         `json:"limits,omitempty"`
+	KeepText     bool                                 `json:"keep_text"`
+	RequireDPoP  bool                                 `json:"require_dpop"`
+	RequireMFA   bool                                 `json:"require_mfa"`
+	RedirectURIs []string                             `json:"redirect_uris,omitempty"`
+	CreatedAt    *time.Time                           `json:"created_at,omitempty"`
+	UpdatedAt    *time.Time                           `json:"updated_at,omitempty"`
 }
 
 func appJSON(a apps.App) appBody {
-	b := appBody{ID: a.ID, Name: a.Name, Models: a.Models, Routes: a.Routes, Guards: a.Guards, RouteGuards: a.RouteGuards, Limits: a.Limits, KeepText: a.KeepText, RequireDPoP: a.RequireDPoP, RequireMFA: a.RequireMFA}
+	b := appBody{ID: a.ID, Name: a.Name, Models: a.Models, Routes: a.Routes, Guards: a.Guards, RouteGuards: a.RouteGuards, Limits: a.Limits, KeepText: a.KeepText, RequireDPoP: a.RequireDPoP, RequireMFA: a.RequireMFA, RedirectURIs: a.RedirectURIs}
 	if b.Models == nil {
 		b.Models = []string{}
 	}
@@ -166,7 +171,7 @@ func (g *Gateway) adminPutApp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := g.now().UTC()
-	a := apps.App{ID: id, Name: body.Name, Models: body.Models, Routes: body.Routes, Guards: body.Guards, RouteGuards: body.RouteGuards, Limits: body.Limits, KeepText: body.KeepText, RequireDPoP: body.RequireDPoP, RequireMFA: body.RequireMFA, CreatedAt: now, UpdatedAt: now}
+	a := apps.App{ID: id, Name: body.Name, Models: body.Models, Routes: body.Routes, Guards: body.Guards, RouteGuards: body.RouteGuards, Limits: body.Limits, KeepText: body.KeepText, RequireDPoP: body.RequireDPoP, RequireMFA: body.RequireMFA, RedirectURIs: body.RedirectURIs, CreatedAt: now, UpdatedAt: now}
 	if old, err := g.appsDB.App(r.Context(), id); err == nil {
 		a.CreatedAt = old.CreatedAt
 	}

@@ -222,6 +222,9 @@ type AppConfig struct {
 	RequireDPoP bool `yaml:"require_dpop"`
 	// RequireMFA makes the app's users log in with a second factor.
 	RequireMFA bool `yaml:"require_mfa"`
+	// RedirectURIs enable the OAuth 2.0 authorization-code flow for the
+	// app, with these exact redirect URIs.
+	RedirectURIs []string `yaml:"redirect_uris"`
 }
 
 // AuditConfig configures the event log.

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -87,4 +88,102 @@ func (g *Gateway) adminExplain(w http.ResponseWriter, r *http.Request) {
 	if err := ex.Explain(rbac.Subject{User: u.ID, Role: u.Role}).WriteJSON(w); err != nil {
 		g.log.Debug("explain: write", "err", err)
 	}
+}
+
+// RoleAdmin is the optional capability of an Authorizer whose roles the
+// admin API edits (rbac.Service); configured and built-in roles are read-only.
+type RoleAdmin interface {
+	Roles() []rbac.RoleInfo
+	PutRole(ctx context.Context, r rbac.Role) error
+	DeleteRole(ctx context.Context, name string) error
+}
+
+func (g *Gateway) roleAdmin(w http.ResponseWriter, r *http.Request) (RoleAdmin, bool) {
+	ra, ok := g.rbac.(RoleAdmin)
+	if !ok {
+		writeError(w, r, g.log, errNotFound("not_found", "this gateway's roles cannot be edited"))
+	}
+	return ra, ok
+}
+
+func (g *Gateway) adminListRoles(w http.ResponseWriter, r *http.Request) {
+	ra, ok := g.roleAdmin(w, r)
+	if !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": ra.Roles()})
+}
+
+func (g *Gateway) adminGetRole(w http.ResponseWriter, r *http.Request) {
+	ra, ok := g.roleAdmin(w, r)
+	if !ok {
+		return
+	}
+	for _, ri := range ra.Roles() {
+		if ri.Role.Name == r.PathValue("name") {
+			writeJSON(w, http.StatusOK, ri)
+			return
+		}
+	}
+	writeError(w, r, g.log, errNotFound("not_found", "no such role"))
+}
+
+// roleError renders a refused role change.
+func roleError(err error) *apiError {
+	switch {
+	case errors.Is(err, rbac.ErrInvalidConfig):
+		ae := errBadRequest("invalid_role", "the role is not valid: "+err.Error())
+		if fes := rbac.FieldErrors(err); len(fes) > 0 {
+			ae.Param = fes[0].Field
+		}
+		return ae
+	case errors.Is(err, rbac.ErrReadOnlyRole):
+		return &apiError{Status: http.StatusConflict, Type: "invalid_request_error", Code: "read_only_role", Message: "built-in and configured roles cannot be changed here"}
+	case errors.Is(err, rbac.ErrRoleInUse):
+		return &apiError{Status: http.StatusConflict, Type: "invalid_request_error", Code: "role_in_use", Message: "another role includes this one"}
+	case errors.Is(err, store.ErrNotFound):
+		return errNotFound("not_found", "no such role")
+	}
+	return errUnavailable(err)
+}
+
+func (g *Gateway) adminPutRole(w http.ResponseWriter, r *http.Request) {
+	ra, ok := g.roleAdmin(w, r)
+	if !ok {
+		return
+	}
+	var role rbac.Role
+	if ae := decodeJSON(r, 1<<20, &role); ae != nil {
+		writeError(w, r, g.log, ae)
+		return
+	}
+	role.Name = r.PathValue("name")
+	slot, ev, ok := g.adminChange(w, r, "put_role", "role:"+role.Name)
+	if !ok {
+		return
+	}
+	if err := ra.PutRole(r.Context(), role); err != nil {
+		g.adminFailed(w, r, slot, ev, roleError(err))
+		return
+	}
+	g.adminDone(r, slot, ev, http.StatusOK)
+	writeJSON(w, http.StatusOK, role)
+}
+
+func (g *Gateway) adminDeleteRole(w http.ResponseWriter, r *http.Request) {
+	ra, ok := g.roleAdmin(w, r)
+	if !ok {
+		return
+	}
+	name := r.PathValue("name")
+	slot, ev, ok := g.adminChange(w, r, "delete_role", "role:"+name)
+	if !ok {
+		return
+	}
+	if err := ra.DeleteRole(r.Context(), name); err != nil {
+		g.adminFailed(w, r, slot, ev, roleError(err))
+		return
+	}
+	g.adminDone(r, slot, ev, http.StatusNoContent)
+	w.WriteHeader(http.StatusNoContent)
 }

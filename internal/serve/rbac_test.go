@@ -83,3 +83,35 @@ func TestRolesDecideRoutesModelsAndAdminActions(t *testing.T) {
 		}
 	})
 }
+
+func TestRolesEditedThroughTheAdminAPI(t *testing.T) {
+	h := newHarness(t, manyLogins)
+	admin := h.login(testAdmin, gateway.AdminApp, "laptop").AccessToken
+	role := map[string]any{"grants": []map[string]any{{"routes": []string{"admin"}, "admin": []string{"audit.read"}}}}
+	if status, _, body := h.call("PUT", "/admin/v1/roles/auditor", admin, role); status != http.StatusOK {
+		t.Fatalf("put role: %d %s", status, body)
+	}
+	if status, _, body := h.call("PUT", "/admin/v1/roles/admin", admin, role); status != http.StatusConflict {
+		t.Errorf("redefining a built-in role: %d %s, want 409", status, body)
+	}
+	if status, _, body := h.call("PUT", "/admin/v1/roles/loop", admin, map[string]any{"includes": []string{"loop"}}); status != http.StatusBadRequest {
+		t.Errorf("a role that includes itself: %d %s, want 400", status, body)
+	}
+	if _, err := h.srv.Identity.CreateUser(context.Background(), "audra@example.com", testPassword, "auditor"); err != nil {
+		t.Fatal(err)
+	}
+	tok := h.login("audra@example.com", gateway.AdminApp, "laptop").AccessToken
+	if status, _, body := h.call("GET", "/admin/v1/audit", tok, nil); status != http.StatusOK {
+		t.Errorf("the auditor reads the audit log: %d %s", status, body)
+	}
+	if status, _, _ := h.call("GET", "/admin/v1/apps", tok, nil); status != http.StatusForbidden {
+		t.Errorf("the auditor lists apps: %d, want 403", status)
+	}
+	roles, err := h.srv.DB.Roles(context.Background())
+	if err != nil || len(roles) != 1 || roles[0].Name != "auditor" {
+		t.Errorf("stored roles = %+v, %v: the role must outlive a restart", roles, err)
+	}
+	if status, _, body := h.call("DELETE", "/admin/v1/roles/auditor", admin, nil); status != http.StatusNoContent {
+		t.Errorf("delete role: %d %s", status, body)
+	}
+}

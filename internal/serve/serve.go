@@ -105,7 +105,7 @@ func Build(ctx context.Context, cfg *gateway.Config, opt Options) (srv *Server, 
 	if now == nil {
 		now = time.Now
 	}
-	roleModel, err := rbac.New(ctx, rbac.Config{Roles: cfg.Roles}, rbac.NewMemoryStore(), rbac.Options{Now: now})
+	roleModel, err := rbac.New(ctx, rbac.Config{Roles: cfg.Roles}, db, rbac.Options{Now: now})
 	if err != nil {
 		return nil, fmt.Errorf("roles: %w", err)
 	}
@@ -312,7 +312,7 @@ func LoadMasterKey(c gateway.SecretsConfig, env func(string) string) (*envelope.
 func syncApps(ctx context.Context, st apps.Store, cfg *gateway.Config, now time.Time) error {
 	declared := append([]gateway.AppConfig{{ID: gateway.AdminApp, Name: "Bulwark administration", Models: []string{}}}, cfg.Apps...)
 	for _, ac := range declared {
-		a := apps.App{ID: ac.ID, Name: ac.Name, Models: ac.Models, Routes: ac.Routes, Guards: ac.Guards, RouteGuards: ac.RouteGuards, Limits: ac.Limits, KeepText: ac.KeepText, RequireDPoP: ac.RequireDPoP, RequireMFA: ac.RequireMFA, CreatedAt: now, UpdatedAt: now}
+		a := apps.App{ID: ac.ID, Name: ac.Name, Models: ac.Models, Routes: ac.Routes, Guards: ac.Guards, RouteGuards: ac.RouteGuards, Limits: ac.Limits, KeepText: ac.KeepText, RequireDPoP: ac.RequireDPoP, RequireMFA: ac.RequireMFA, RedirectURIs: ac.RedirectURIs, CreatedAt: now, UpdatedAt: now}
 		if a.Name == "" {
 			a.Name = a.ID
 		}

@@ -20,11 +20,12 @@ type appSettings struct {
 	Routes []string                  `json:"routes,omitempty"`
 	Guards map[string]apps.GuardRule `json:"guards,omitempty"`
 	// RouteGuards: route → guard → setting.
-	RouteGuards map[string]map[string]apps.GuardRule `json:"route_guards,omitempty"`
-	Limits      *apps.Limits                         `json:"limits,omitempty"`
-	KeepText    bool                                 `json:"keepText,omitempty"`
-	RequireDPoP bool                                 `json:"requireDPoP,omitempty"`
-	RequireMFA  bool                                 `json:"requireMFA,omitempty"`
+	RouteGuards  map[string]map[string]apps.GuardRule `json:"route_guards,omitempty"`
+	Limits       *apps.Limits                         `json:"limits,omitempty"`
+	KeepText     bool                                 `json:"keepText,omitempty"`
+	RequireDPoP  bool                                 `json:"requireDPoP,omitempty"`
+	RequireMFA   bool                                 `json:"requireMFA,omitempty"`
+	RedirectURIs []string                             `json:"redirectURIs,omitempty"`
 }
 
 // App implements apps.Store.
@@ -45,7 +46,7 @@ func decodeApp(a apps.App, settings string, created, updated int64) (apps.App, e
 	if err := json.Unmarshal([]byte(settings), &st); err != nil {
 		return apps.App{}, err
 	}
-	a.Models, a.Routes, a.Guards, a.RouteGuards, a.Limits, a.KeepText, a.RequireDPoP, a.RequireMFA = st.Models, st.Routes, st.Guards, st.RouteGuards, st.Limits, st.KeepText, st.RequireDPoP, st.RequireMFA
+	a.Models, a.Routes, a.Guards, a.RouteGuards, a.Limits, a.KeepText, a.RequireDPoP, a.RequireMFA, a.RedirectURIs = st.Models, st.Routes, st.Guards, st.RouteGuards, st.Limits, st.KeepText, st.RequireDPoP, st.RequireMFA, st.RedirectURIs
 	a.CreatedAt, a.UpdatedAt = fromMS(created), fromMS(updated)
 	return a, nil
 }
@@ -77,7 +78,7 @@ func (s *DB) Apps(ctx context.Context) ([]apps.App, error) {
 // PutApp implements apps.Store: it creates the app or replaces its
 // name and settings, keeping its creation time.
 func (s *DB) PutApp(ctx context.Context, a apps.App) error {
-	settings, err := json.Marshal(appSettings{Models: a.Models, Routes: a.Routes, Guards: a.Guards, RouteGuards: a.RouteGuards, Limits: a.Limits, KeepText: a.KeepText, RequireDPoP: a.RequireDPoP, RequireMFA: a.RequireMFA})
+	settings, err := json.Marshal(appSettings{Models: a.Models, Routes: a.Routes, Guards: a.Guards, RouteGuards: a.RouteGuards, Limits: a.Limits, KeepText: a.KeepText, RequireDPoP: a.RequireDPoP, RequireMFA: a.RequireMFA, RedirectURIs: a.RedirectURIs})
 	if err != nil {
 		return err
 	}
