@@ -221,6 +221,7 @@ func (g *Gateway) Handler() http.Handler {
 	mux := http.NewServeMux()
 	// The API of mobile apps (OpenAI-compatible under /v1).
 	mux.HandleFunc("POST /v1/auth/login", g.login)
+	g.oauthRoutes(mux)
 	mux.HandleFunc("POST /v1/auth/refresh", g.refresh)
 	mux.HandleFunc("POST /v1/auth/mfa", g.completeMFA)
 	mux.HandleFunc("POST /v1/auth/passkey/login/begin", g.passkeyLoginBegin)
