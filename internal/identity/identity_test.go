@@ -236,6 +236,14 @@ func TestForgedTokensAreRefused(t *testing.T) {
 			t.Error("token of another gateway accepted")
 		}
 	})
+	t.Run("not yet valid", func(t *testing.T) {
+		q := f.login(t)
+		f.clock.Advance(-5 * time.Minute)
+		defer f.clock.Advance(5 * time.Minute)
+		if _, err := f.svc.Verify(ctx, q.AccessToken); !errors.Is(err, identity.ErrInvalidToken) {
+			t.Errorf("a token used before its nbf: err = %v", err)
+		}
+	})
 }
 
 func TestKeyRotationKeepsOldTokensValid(t *testing.T) {
