@@ -91,3 +91,24 @@ func sweepCeremonies(ctx context.Context, svc *passkey.Service, log *slog.Logger
 		}
 	}
 }
+
+// rolesReload is how often roles stored by other gateways on the same
+// database are picked up.
+const rolesReload = 30 * time.Second
+
+// reloadRoles reloads the stored roles until ctx ends; a reload that
+// fails keeps the last good policy.
+func reloadRoles(ctx context.Context, s *rbac.Service, log *slog.Logger) {
+	t := time.NewTicker(rolesReload)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.Reload(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("roles: reload", "err", err)
+			}
+		}
+	}
+}

@@ -165,6 +165,7 @@ func Build(ctx context.Context, cfg *gateway.Config, opt Options) (srv *Server, 
 	}
 	var passkeys gateway.Passkeys
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
+	go reloadRoles(bg, roleModel, log)
 	if pk := cfg.Passkeys; pk.RPID != "" {
 		svc, err := passkey.New(passkey.Config{RPID: pk.RPID, RPName: pk.RPName, Origins: pk.Origins, AndroidOrigins: pk.AndroidOrigins,
 			Attestation: pk.Attestation, CeremonyTTL: pk.CeremonyTTL, MaxCredentials: pk.MaxCredentials, Now: opt.Now, Logger: log},
