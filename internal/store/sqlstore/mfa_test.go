@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bulwark-security/bulwark/internal/identity"
 	"github.com/bulwark-security/bulwark/internal/mfa"
 	"github.com/bulwark-security/bulwark/internal/mfa/mfatest"
 )
@@ -25,13 +24,7 @@ var mfaT0 = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 // withMFAUsers creates mfaUsers in db and returns db.
 func withMFAUsers(t *testing.T, db *DB) *DB {
 	t.Helper()
-	for _, id := range mfaUsers {
-		u := identity.User{ID: id, Username: "user-" + id, PasswordHash: "h", Role: identity.RoleUser, CreatedAt: mfaT0}
-		if err := db.CreateUser(context.Background(), u); err != nil {
-			t.Fatalf("create user %s: %v", id, err)
-		}
-	}
-	return db
+	return withUsers(t, db, mfaUsers...)
 }
 
 func TestMFAContractSQLite(t *testing.T) {

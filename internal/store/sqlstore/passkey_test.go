@@ -8,7 +8,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/bulwark-security/bulwark/internal/identity"
 	"github.com/bulwark-security/bulwark/internal/passkey"
 	"github.com/bulwark-security/bulwark/internal/passkey/passkeytest"
 	"github.com/bulwark-security/bulwark/internal/store"
@@ -25,13 +24,7 @@ var passkeyT0 = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 // withPasskeyUsers creates passkeyUsers in db and returns db.
 func withPasskeyUsers(t *testing.T, db *DB) *DB {
 	t.Helper()
-	for _, id := range passkeyUsers {
-		u := identity.User{ID: id, Username: "user-" + id, PasswordHash: "h", Role: identity.RoleUser, CreatedAt: passkeyT0}
-		if err := db.CreateUser(context.Background(), u); err != nil {
-			t.Fatalf("create user %s: %v", id, err)
-		}
-	}
-	return db
+	return withUsers(t, db, passkeyUsers...)
 }
 
 func TestPasskeyContractSQLite(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/bulwark-security/bulwark/internal/audit"
 	"github.com/bulwark-security/bulwark/internal/identity"
@@ -102,4 +103,17 @@ func TestAuditContractSQLite(t *testing.T) {
 
 func TestAuditContractPostgres(t *testing.T) {
 	storetest.Audit(t, func(t *testing.T) audit.Store { return openPostgres(t) })
+}
+
+// withUsers creates users of these ids in db and returns db: for contract
+// suites whose tables reference users(id) and that name their users.
+func withUsers(t *testing.T, db *DB, ids ...string) *DB {
+	t.Helper()
+	for _, id := range ids {
+		u := identity.User{ID: id, Username: "user-" + id, PasswordHash: "h", Role: identity.RoleUser, CreatedAt: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)}
+		if err := db.CreateUser(context.Background(), u); err != nil {
+			t.Fatalf("create user %s: %v", id, err)
+		}
+	}
+	return db
 }
