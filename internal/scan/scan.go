@@ -29,6 +29,7 @@ import (
 	"github.com/bulwark-security/bulwark/internal/modelscan"
 	"github.com/bulwark-security/bulwark/internal/rules"
 	"github.com/bulwark-security/bulwark/internal/scan/android"
+	"github.com/bulwark-security/bulwark/internal/scan/appcontent"
 )
 
 // Options configure a Scanner. Catalog and Secrets are required.
@@ -340,7 +341,7 @@ func (s *Scanner) scanModel(ctx context.Context, rep *finding.Report, target fin
 	if res.Err != "" {
 		rep.Warnings = append(rep.Warnings, finding.Warning{Artifact: p, Message: "model not fully examined: " + res.Err})
 	}
-	for _, h := range append(hits, android.ModelHits(res, "")...) {
+	for _, h := range append(hits, appcontent.ExaminationHits(res, "")...) {
 		f, err := s.opt.Catalog.Complete(p, h)
 		if err != nil {
 			return fmt.Errorf("%s: %w", p, err)

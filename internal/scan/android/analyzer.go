@@ -19,6 +19,7 @@ import (
 	"github.com/bulwark-security/bulwark/internal/detect"
 	"github.com/bulwark-security/bulwark/internal/finding"
 	"github.com/bulwark-security/bulwark/internal/modelscan"
+	"github.com/bulwark-security/bulwark/internal/scan/appcontent"
 )
 
 // Options configure an analysis.
@@ -74,8 +75,8 @@ type App struct {
 	Signing  *SigningFacts
 	Code     *codeFacts
 	Natives  []nativeLib
-	Models   []modelFile
-	Secrets  []secretSighting
+	Models   []appcontent.Model
+	Secrets  []appcontent.Sighting
 	// VersionFiles maps META-INF/*.version entries to their content.
 	VersionFiles map[string]string
 }

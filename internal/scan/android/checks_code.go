@@ -8,43 +8,8 @@ import (
 	"strings"
 
 	"github.com/bulwark-security/bulwark/internal/finding"
+	"github.com/bulwark-security/bulwark/internal/scan/appcontent"
 )
-
-// group gathers sites of one occurrence key into a single hit.
-type group struct {
-	order []string
-	hits  map[string]*finding.Hit
-}
-
-func newGroup() *group { return &group{hits: make(map[string]*finding.Hit)} }
-
-func (g *group) add(rule, key, msg, evidence string, loc finding.Location) {
-	id := rule + "\x00" + key
-	h, ok := g.hits[id]
-	if !ok {
-		h = &finding.Hit{Rule: rule, Key: key, Message: msg, Evidence: evidence}
-		g.hits[id] = h
-		g.order = append(g.order, id)
-	}
-	for _, l := range h.Locations {
-		if l == loc {
-			return
-		}
-	}
-	h.Locations = append(h.Locations, loc)
-}
-
-func (g *group) list() []finding.Hit {
-	out := make([]finding.Hit, 0, len(g.order))
-	for _, id := range g.order {
-		h := g.hits[id]
-		if n := len(h.Locations); n > 1 {
-			h.Message += fmt.Sprintf(" (%d places)", n)
-		}
-		out = append(out, *h)
-	}
-	return out
-}
 
 func codeLoc(dexName, class, method string) finding.Location {
 	return finding.Location{Path: dexName, Symbol: symbolOf(class, method)}
@@ -72,7 +37,7 @@ func checkCrypto(a *App) []finding.Hit {
 	if cf == nil {
 		return nil
 	}
-	g := newGroup()
+	g := appcontent.NewGroup()
 	for _, c := range cf.calls {
 		loc := codeLoc(c.Dex, c.Class, c.Method)
 		first := func() (string, bool) {
@@ -89,37 +54,37 @@ func checkCrypto(a *App) []finding.Hit {
 			}
 			alg, mode := transformation(t)
 			if name, weak := weakCiphers[alg]; weak {
-				g.add("crypto-weak-cipher", t, fmt.Sprintf("Cipher.getInstance(%q) uses %s", t, name), t, loc)
+				g.Add("crypto-weak-cipher", t, fmt.Sprintf("Cipher.getInstance(%q) uses %s", t, name), t, loc)
 			}
 			if mode == "ECB" && alg != "RSA" || mode == "" && (alg == "AES" || alg == "DES" || alg == "DESEDE" || alg == "BLOWFISH") {
 				msg := fmt.Sprintf("Cipher.getInstance(%q) encrypts in ECB mode", t)
 				if mode == "" {
 					msg = fmt.Sprintf("Cipher.getInstance(%q) names no mode, which means ECB", t)
 				}
-				g.add("crypto-ecb-mode", t, msg, t, loc)
+				g.Add("crypto-ecb-mode", t, msg, t, loc)
 			}
 		case "MessageDigest.getInstance", "Mac.getInstance":
 			t, ok := first()
 			if !ok || !weakHashes[strings.ToUpper(t)] || !a.isAppCode(c.Class) {
 				continue
 			}
-			g.add("crypto-weak-hash", strings.ToUpper(t), fmt.Sprintf("%s(%q)", c.API, t), t, loc)
+			g.Add("crypto-weak-hash", strings.ToUpper(t), fmt.Sprintf("%s(%q)", c.API, t), t, loc)
 		case "SecureRandom.getInstance":
 			if t, ok := first(); ok && strings.EqualFold(t, "SHA1PRNG") {
-				g.add("crypto-insecure-random", "SHA1PRNG", `SecureRandom.getInstance("SHA1PRNG")`, t, loc)
+				g.Add("crypto-insecure-random", "SHA1PRNG", `SecureRandom.getInstance("SHA1PRNG")`, t, loc)
 			}
 		case "SecureRandom.setSeed":
 			if len(c.Args) > 0 && c.Args[0].Known && !c.Args[0].IsStr {
-				g.add("crypto-insecure-random", "setSeed", "SecureRandom seeded with a constant", fmt.Sprintf("setSeed(%d)", c.Args[0].Int), loc)
+				g.Add("crypto-insecure-random", "setSeed", "SecureRandom seeded with a constant", fmt.Sprintf("setSeed(%d)", c.Args[0].Int), loc)
 			}
 		}
 	}
 	for _, s := range cf.ivSites {
 		switch holder, ok := cf.ivArrays[s.Class]; {
 		case s.constArray:
-			g.add("crypto-static-iv", s.Class, fmt.Sprintf("%s builds an IV from a constant byte array", s.symbol()), "constant array in "+s.symbol(), codeLoc(s.Dex, s.Class, s.Method))
+			g.Add("crypto-static-iv", s.Class, fmt.Sprintf("%s builds an IV from a constant byte array", s.symbol()), "constant array in "+s.symbol(), codeLoc(s.Dex, s.Class, s.Method))
 		case ok:
-			g.add("crypto-static-iv", s.Class, fmt.Sprintf("%s builds an IV while its class holds an IV-sized constant array (set in %s)", s.symbol(), holder),
+			g.Add("crypto-static-iv", s.Class, fmt.Sprintf("%s builds an IV while its class holds an IV-sized constant array (set in %s)", s.symbol(), holder),
 				"constant array in "+symbolOf(s.Class, holder), codeLoc(s.Dex, s.Class, s.Method))
 		}
 	}
@@ -141,11 +106,11 @@ func checkCrypto(a *App) []finding.Hit {
 		if !ok || isBase64Key(k.Value) && strong[k.Class+"."+k.Method] {
 			continue
 		}
-		g.add("crypto-hardcoded-key", "key:"+digest(k.Value),
+		g.Add("crypto-hardcoded-key", "key:"+digest(k.Value),
 			fmt.Sprintf("a %d-character constant in %s is used as a key: %s", len(k.Value), k.symbol(), why),
 			mask(k.Value), codeLoc(k.Dex, k.Class, k.Method))
 	}
-	return g.list()
+	return g.List()
 }
 
 var (
@@ -187,7 +152,7 @@ func checkNetworkCode(a *App) []finding.Hit {
 	if cf == nil {
 		return nil
 	}
-	g := newGroup()
+	g := appcontent.NewGroup()
 	for _, l := range cf.literals {
 		if !a.isAppCode(l.Class) || !strings.Contains(strings.ToLower(l.Value), "http://") {
 			continue
@@ -201,27 +166,27 @@ func checkNetworkCode(a *App) []finding.Hit {
 			if host == "" {
 				key, msg = "(built at run time)", `URL built from the scheme "http://"`
 			}
-			g.add("network-cleartext-url", key, msg, truncate(u, 120), codeLoc(l.Dex, l.Class, l.Method))
+			g.Add("network-cleartext-url", key, msg, appcontent.Truncate(u, 120), codeLoc(l.Dex, l.Class, l.Method))
 		}
 	}
 	for _, s := range cf.trustAll {
-		g.add("network-trust-all-certificates", s.Class, s.symbol()+" accepts every certificate", s.Detail, codeLoc(s.Dex, s.Class, s.Method))
+		g.Add("network-trust-all-certificates", s.Class, s.symbol()+" accepts every certificate", s.Detail, codeLoc(s.Dex, s.Class, s.Method))
 	}
 	for _, s := range cf.hostnameAll {
-		g.add("network-hostname-verification-disabled", s.Class, s.symbol()+" accepts every host name", s.Detail, codeLoc(s.Dex, s.Class, s.Method))
+		g.Add("network-hostname-verification-disabled", s.Class, s.symbol()+" accepts every host name", s.Detail, codeLoc(s.Dex, s.Class, s.Method))
 	}
 	for _, name := range []string{"ALLOW_ALL_HOSTNAME_VERIFIER", "AllowAllHostnameVerifier", "NoopHostnameVerifier"} {
 		for _, s := range cf.fields[name] {
 			if !a.isAppCode(s.Class) {
 				continue
 			}
-			g.add("network-hostname-verification-disabled", name, "uses "+name, name, codeLoc(s.Dex, s.Class, s.Method))
+			g.Add("network-hostname-verification-disabled", name, "uses "+name, name, codeLoc(s.Dex, s.Class, s.Method))
 		}
 	}
 	for _, s := range cf.sslProceed {
-		g.add("webview-ssl-errors-ignored", s.Class, s.symbol()+" calls SslErrorHandler.proceed()", s.Detail, codeLoc(s.Dex, s.Class, s.Method))
+		g.Add("webview-ssl-errors-ignored", s.Class, s.symbol()+" calls SslErrorHandler.proceed()", s.Detail, codeLoc(s.Dex, s.Class, s.Method))
 	}
-	return g.list()
+	return g.List()
 }
 
 func checkWebView(a *App) []finding.Hit {
@@ -229,7 +194,7 @@ func checkWebView(a *App) []finding.Hit {
 	if cf == nil {
 		return nil
 	}
-	g := newGroup()
+	g := appcontent.NewGroup()
 	isTrue := func(c apiCall) bool {
 		return len(c.Args) > 0 && c.Args[0].Known && !c.Args[0].IsStr && c.Args[0].Int != 0
 	}
@@ -239,7 +204,7 @@ func checkWebView(a *App) []finding.Hit {
 		switch c.API {
 		case "WebSettings.setJavaScriptEnabled":
 			if app && isTrue(c) {
-				g.add("webview-javascript-enabled", "setJavaScriptEnabled", "setJavaScriptEnabled(true)", "setJavaScriptEnabled(true)", loc)
+				g.Add("webview-javascript-enabled", "setJavaScriptEnabled", "setJavaScriptEnabled(true)", "setJavaScriptEnabled(true)", loc)
 			}
 		case "WebView.addJavascriptInterface":
 			if app {
@@ -255,24 +220,24 @@ func checkWebView(a *App) []finding.Hit {
 				if a.Manifest != nil && a.Manifest.MinSDK < 17 {
 					msg += fmt.Sprintf(" and minSdkVersion %d allows reflection on it (before API 17)", a.Manifest.MinSDK)
 				}
-				g.add("webview-javascript-interface", "addJavascriptInterface:"+name, msg, ev, loc)
+				g.Add("webview-javascript-interface", "addJavascriptInterface:"+name, msg, ev, loc)
 			}
 		case "WebSettings.setAllowFileAccess", "WebSettings.setAllowFileAccessFromFileURLs", "WebSettings.setAllowUniversalAccessFromFileURLs":
 			if app && isTrue(c) {
 				m := strings.TrimPrefix(c.API, "WebSettings.")
-				g.add("webview-file-access", m, m+"(true)", m+"(true)", loc)
+				g.Add("webview-file-access", m, m+"(true)", m+"(true)", loc)
 			}
 		case "WebView.setWebContentsDebuggingEnabled":
 			if isTrue(c) {
-				g.add("webview-debugging-enabled", "setWebContentsDebuggingEnabled", "WebView.setWebContentsDebuggingEnabled(true)", "setWebContentsDebuggingEnabled(true)", loc)
+				g.Add("webview-debugging-enabled", "setWebContentsDebuggingEnabled", "WebView.setWebContentsDebuggingEnabled(true)", "setWebContentsDebuggingEnabled(true)", loc)
 			}
 		case "WebSettings.setMixedContentMode":
 			if app && len(c.Args) > 0 && c.Args[0].Known && c.Args[0].Int == 0 {
-				g.add("webview-mixed-content", "setMixedContentMode", "setMixedContentMode(MIXED_CONTENT_ALWAYS_ALLOW)", "setMixedContentMode(0)", loc)
+				g.Add("webview-mixed-content", "setMixedContentMode", "setMixedContentMode(MIXED_CONTENT_ALWAYS_ALLOW)", "setMixedContentMode(0)", loc)
 			}
 		}
 	}
-	return g.list()
+	return g.List()
 }
 
 var (
@@ -287,7 +252,7 @@ func checkStorage(a *App) []finding.Hit {
 	if cf == nil {
 		return nil
 	}
-	g := newGroup()
+	g := appcontent.NewGroup()
 	encryptedDB := slices.ContainsFunc(cf.classes, func(c string) bool {
 		return strings.HasPrefix(c, "Lnet/sqlcipher/") || strings.HasPrefix(c, "Lnet/zetetic/")
 	})
@@ -313,9 +278,9 @@ func checkStorage(a *App) []finding.Hit {
 		if len(cols) == 0 {
 			continue
 		}
-		g.add("storage-sqlite-sensitive-plaintext", m[1],
+		g.Add("storage-sqlite-sensitive-plaintext", m[1],
 			fmt.Sprintf("table %s stores %s in plaintext SQLite", m[1], strings.Join(cols, ", ")),
-			truncate(strings.Join(strings.Fields(l.Value), " "), 120), codeLoc(l.Dex, l.Class, l.Method))
+			appcontent.Truncate(strings.Join(strings.Fields(l.Value), " "), 120), codeLoc(l.Dex, l.Class, l.Method))
 	}
 	for _, c := range cf.calls {
 		loc := codeLoc(c.Dex, c.Class, c.Method)
@@ -339,16 +304,16 @@ func checkStorage(a *App) []finding.Hit {
 			if c.Args[0].IsStr {
 				name = c.Args[0].Str
 			}
-			g.add("storage-world-accessible", c.API+":"+name,
+			g.Add("storage-world-accessible", c.API+":"+name,
 				fmt.Sprintf("%s(%q, %s)", strings.TrimPrefix(c.API, "Context."), name, strings.Join(modes, "|")),
 				strings.Join(modes, "|"), loc)
 		case "Environment.getExternalStorageDirectory", "Environment.getExternalStoragePublicDirectory":
 			if a.isAppCode(c.Class) {
-				g.add("storage-external", "external", "the app uses shared external storage ("+strings.TrimPrefix(c.API, "Environment.")+")", c.API, loc)
+				g.Add("storage-external", "external", "the app uses shared external storage ("+strings.TrimPrefix(c.API, "Environment.")+")", c.API, loc)
 			}
 		}
 	}
-	return g.list()
+	return g.List()
 }
 
 // backdoorPath matches URL paths of developer-only entry points.
@@ -359,7 +324,7 @@ func checkBackdoors(a *App) []finding.Hit {
 	if cf == nil {
 		return nil
 	}
-	g := newGroup()
+	g := appcontent.NewGroup()
 	for _, l := range cf.literals {
 		if !a.isAppCode(l.Class) || len(l.Value) > 200 {
 			continue
@@ -375,9 +340,9 @@ func checkBackdoors(a *App) []finding.Hit {
 		if m == nil {
 			continue
 		}
-		g.add("code-debug-backdoor", strings.ToLower(m[1]), fmt.Sprintf("developer entry point %q", l.Value), l.Value, codeLoc(l.Dex, l.Class, l.Method))
+		g.Add("code-debug-backdoor", strings.ToLower(m[1]), fmt.Sprintf("developer entry point %q", l.Value), l.Value, codeLoc(l.Dex, l.Class, l.Method))
 	}
-	return g.list()
+	return g.List()
 }
 
 // obfuscation thresholds: the share of the app's classes with one- or
@@ -454,7 +419,7 @@ func checkResilience(a *App) []finding.Hit {
 	if cf == nil {
 		return nil
 	}
-	g := newGroup()
+	g := appcontent.NewGroup()
 	for _, l := range cf.literals {
 		if !a.isAppCode(l.Class) {
 			continue
@@ -462,18 +427,18 @@ func checkResilience(a *App) []finding.Hit {
 		low := strings.ToLower(l.Value)
 		loc := codeLoc(l.Dex, l.Class, l.Method)
 		if containsAnyWord(low, rootIndicators) {
-			g.add("resilience-root-detection", "root", "checks for root: "+truncate(l.Value, 60), l.Value, loc)
+			g.Add("resilience-root-detection", "root", "checks for root: "+appcontent.Truncate(l.Value, 60), l.Value, loc)
 		}
 		if containsAnyWord(low, emulatorIndicators) {
-			g.add("resilience-emulator-detection", "emulator", "checks for emulators: "+truncate(l.Value, 60), l.Value, loc)
+			g.Add("resilience-emulator-detection", "emulator", "checks for emulators: "+appcontent.Truncate(l.Value, 60), l.Value, loc)
 		}
 		if containsAnyWord(low, debuggerIndicators) {
-			g.add("resilience-debugger-detection", "debugger", "reads TracerPid to detect a tracer", l.Value, loc)
+			g.Add("resilience-debugger-detection", "debugger", "reads TracerPid to detect a tracer", l.Value, loc)
 		}
 	}
 	for _, c := range cf.classes {
 		if strings.HasPrefix(c, "Lcom/scottyab/rootbeer/") {
-			g.add("resilience-root-detection", "root", "RootBeer root detection library", "com.scottyab.rootbeer", finding.Location{Path: "classes.dex", Symbol: javaName(c)})
+			g.Add("resilience-root-detection", "root", "RootBeer root detection library", "com.scottyab.rootbeer", finding.Location{Path: "classes.dex", Symbol: javaName(c)})
 			break
 		}
 	}
@@ -481,14 +446,14 @@ func checkResilience(a *App) []finding.Hit {
 		loc := codeLoc(c.Dex, c.Class, c.Method)
 		switch c.API {
 		case "Debug.isDebuggerConnected", "Debug.waitingForDebugger":
-			g.add("resilience-debugger-detection", "debugger", "calls "+c.API, c.API, loc)
+			g.Add("resilience-debugger-detection", "debugger", "calls "+c.API, c.API, loc)
 		case "PackageManager.getPackageInfo":
 			if len(c.Args) > 1 && c.Args[1].Known && (c.Args[1].Int&0x40 != 0 || c.Args[1].Int&0x08000000 != 0) && a.isAppCode(c.Class) {
-				g.add("resilience-tamper-detection", "signature", "reads its own signing certificate", "getPackageInfo(GET_SIGNATURES)", loc)
+				g.Add("resilience-tamper-detection", "signature", "reads its own signing certificate", "getPackageInfo(GET_SIGNATURES)", loc)
 			}
 		case "PackageManager.getInstallerPackageName", "PackageManager.getInstallSourceInfo":
 			if a.isAppCode(c.Class) {
-				g.add("resilience-tamper-detection", "installer", "checks the installer", c.API, loc)
+				g.Add("resilience-tamper-detection", "installer", "checks the installer", c.API, loc)
 			}
 		}
 	}
@@ -498,18 +463,18 @@ func checkResilience(a *App) []finding.Hit {
 	for _, key := range sortedKeys(cf.flagsReaders) {
 		s := cf.flagsReaders[key]
 		if a.isAppCode(s.Class) && (strings.Contains(strings.ToLower(s.Method+s.Class), "debug") || cf.debugCallees[key]) {
-			g.add("resilience-debugger-detection", "debugger", "checks FLAG_DEBUGGABLE in "+s.symbol(), "ApplicationInfo.flags", codeLoc(s.Dex, s.Class, s.Method))
+			g.Add("resilience-debugger-detection", "debugger", "checks FLAG_DEBUGGABLE in "+s.symbol(), "ApplicationInfo.flags", codeLoc(s.Dex, s.Class, s.Method))
 		}
 	}
 	for _, class := range sortedKeys(cf.referenced) {
 		switch {
 		case strings.HasPrefix(class, "Lcom/google/android/play/core/integrity/"):
-			g.add("resilience-tamper-detection", "play-integrity", "uses the Play Integrity API", "Play Integrity", finding.Location{Symbol: javaName(cf.referenced[class])})
+			g.Add("resilience-tamper-detection", "play-integrity", "uses the Play Integrity API", "Play Integrity", finding.Location{Symbol: javaName(cf.referenced[class])})
 		case strings.HasPrefix(class, "Lcom/google/android/gms/safetynet/"):
-			g.add("resilience-tamper-detection", "safetynet", "uses the SafetyNet attestation API", "SafetyNet", finding.Location{Symbol: javaName(cf.referenced[class])})
+			g.Add("resilience-tamper-detection", "safetynet", "uses the SafetyNet attestation API", "SafetyNet", finding.Location{Symbol: javaName(cf.referenced[class])})
 		}
 	}
-	return g.list()
+	return g.List()
 }
 
 func containsAnyWord(s string, words []string) bool {
@@ -519,12 +484,4 @@ func containsAnyWord(s string, words []string) bool {
 		}
 	}
 	return false
-}
-
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n]) + "…"
 }

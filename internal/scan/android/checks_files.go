@@ -7,38 +7,38 @@ import (
 
 	"github.com/bulwark-security/bulwark/internal/elfcheck"
 	"github.com/bulwark-security/bulwark/internal/finding"
-	"github.com/bulwark-security/bulwark/internal/model"
+	"github.com/bulwark-security/bulwark/internal/scan/appcontent"
 )
 
 // checkNative reports hardening gaps of native libraries, one hit per
 // property listing the libraries (per ABI) that lack it.
 func checkNative(a *App) []finding.Hit {
-	g := newGroup()
+	g := appcontent.NewGroup()
 	for _, n := range a.Natives {
 		in := n.Info
 		loc := finding.Location{Path: n.Path, Symbol: in.Machine}
 		lib := path.Base(n.Path)
 		isExec := in.Type == "executable"
 		if !in.NX {
-			g.add("native-executable-stack", lib, lib+": stack is executable or PT_GNU_STACK is missing", "no non-executable PT_GNU_STACK", loc)
+			g.Add("native-executable-stack", lib, lib+": stack is executable or PT_GNU_STACK is missing", "no non-executable PT_GNU_STACK", loc)
 		}
 		if isExec && !in.PIE {
-			g.add("native-not-pie", lib, lib+": executable is not position independent", "ET_EXEC", loc)
+			g.Add("native-not-pie", lib, lib+": executable is not position independent", "ET_EXEC", loc)
 		}
 		if !in.StackCanary && hasCode(in) {
-			g.add("native-no-stack-canary", lib, lib+": no stack protector", "no __stack_chk_fail import", loc)
+			g.Add("native-no-stack-canary", lib, lib+": no stack protector", "no __stack_chk_fail import", loc)
 		}
 		if in.RELRO != elfcheck.RELROFull {
-			g.add("native-no-relro", lib, fmt.Sprintf("%s: RELRO is %s", lib, in.RELRO), "RELRO "+in.RELRO, loc)
+			g.Add("native-no-relro", lib, fmt.Sprintf("%s: RELRO is %s", lib, in.RELRO), "RELRO "+in.RELRO, loc)
 		}
 		if !in.Fortify && len(in.FortifiableUnchecked) > 0 {
-			g.add("native-no-fortify", lib, fmt.Sprintf("%s: calls %s without FORTIFY checks", lib, strings.Join(first(in.FortifiableUnchecked, 4), ", ")), strings.Join(first(in.FortifiableUnchecked, 6), ", "), loc)
+			g.Add("native-no-fortify", lib, fmt.Sprintf("%s: calls %s without FORTIFY checks", lib, strings.Join(first(in.FortifiableUnchecked, 4), ", ")), strings.Join(first(in.FortifiableUnchecked, 6), ", "), loc)
 		}
 	}
 	for _, h := range nativeSecrets(a) {
-		g.add(h.Rule, h.Key, h.Message, h.Evidence, h.Locations[0])
+		g.Add(h.Rule, h.Key, h.Message, h.Evidence, h.Locations[0])
 	}
-	return g.list()
+	return g.List()
 }
 
 // hasCode reports libraries that import anything at all: a library of
@@ -131,43 +131,5 @@ func passwordLike(s string) bool {
 	return true
 }
 
-// pickleFormats are model formats whose loading can execute code.
-var pickleFormats = map[model.Format]bool{
-	model.FormatPickle: true, model.FormatPyTorchZip: true,
-}
-
-func checkModels(a *App) []finding.Hit {
-	var hits []finding.Hit
-	for _, m := range a.Models {
-		loc := []finding.Location{{Path: m.Path}}
-		props := map[string]string{"format": string(m.Format), "size": fmt.Sprint(m.Size), "sha256": m.SHA256}
-		for k, v := range m.Details {
-			props[k] = v
-		}
-		if m.Signature != "" {
-			props["signature"] = m.Signature
-		}
-		hits = append(hits, finding.Hit{Rule: "ai-model-inventory", Key: m.Path + ":" + m.SHA256,
-			Message: describeModel(m), Evidence: "sha256:" + m.SHA256, Locations: loc, Props: props})
-		switch {
-		case m.Encrypted:
-			hits = append(hits, finding.Hit{Rule: "ai-model-protected", Key: m.Path, Message: m.Path + " appears encrypted (high-entropy content under a model file name)", Evidence: "entropy ≥ threshold", Locations: loc})
-		case m.Signature != "":
-			hits = append(hits, finding.Hit{Rule: "ai-model-protected", Key: m.Path, Message: m.Path + " is accompanied by a signature: " + m.Signature, Evidence: m.Signature, Locations: loc})
-		default:
-			hits = append(hits, finding.Hit{Rule: "ai-model-unprotected", Key: m.Path,
-				Message:  fmt.Sprintf("%s is readable by anyone who unzips the app and has no signature beside it", describeModel(m)),
-				Evidence: "sha256:" + m.SHA256, Locations: loc, Props: map[string]string{"format": string(m.Format)}})
-		}
-		if m.Scan != nil {
-			props["verdict"] = string(m.Scan.Verdict)
-			hits = append(hits, ModelHits(*m.Scan, m.Path)...)
-		}
-		if pickleFormats[m.Format] {
-			hits = append(hits, finding.Hit{Rule: "ai-model-unsafe-format", Key: m.Path,
-				Message:  fmt.Sprintf("%s is a %s model: loading it with a full unpickler runs code", m.Path, m.Format),
-				Evidence: string(m.Format), Locations: loc})
-		}
-	}
-	return hits
-}
+// checkModels reports the models of the package, as on every platform.
+func checkModels(a *App) []finding.Hit { return appcontent.ModelHits(a.Models) }

@@ -1,14 +1,9 @@
 package android
 
 import (
-	"archive/zip"
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
-	"path"
 	"runtime"
 	"slices"
 	"strings"
@@ -21,7 +16,7 @@ import (
 	"github.com/bulwark-security/bulwark/internal/elfcheck"
 	"github.com/bulwark-security/bulwark/internal/finding"
 	"github.com/bulwark-security/bulwark/internal/model"
-	"github.com/bulwark-security/bulwark/internal/modelscan"
+	"github.com/bulwark-security/bulwark/internal/scan/appcontent"
 )
 
 // entryKind is what an entry holds, by content.
@@ -40,14 +35,6 @@ const (
 	sniffSize = 4 << 10
 	// maxTextFile bounds how much of one text asset is searched for secrets.
 	maxTextFile = 64 << 20
-	// maxNestedZip bounds a compressed ZIP-based model read into memory to
-	// list its entries.
-	maxNestedZip = 256 << 20
-	// entropySample is how much of a model is sampled for encryption.
-	entropySample = 1 << 20
-	// maxExaminedModel bounds the model entries read into memory to be
-	// examined; larger ones are recorded with a warning.
-	maxExaminedModel = 256 << 20
 )
 
 // classify decides what an entry is from its first bytes and its size.
@@ -158,7 +145,7 @@ const maxDexWorkers = 4
 // dexResult is what one DEX file contributes.
 type dexResult struct {
 	facts    *codeFacts
-	secrets  []secretSighting
+	secrets  []appcontent.Sighting
 	warnings []Warning
 }
 
@@ -189,8 +176,13 @@ func (an *analysis) reduceDex(name string) dexResult {
 // assets and version files, and the string resources.
 func (an *analysis) readFiles() error {
 	an.scanResourceStrings()
-	names := an.in.Pkg.Names()
-	for _, name := range names {
+	var examiner appcontent.Examiner
+	if an.opt.Models != nil {
+		examiner = an.opt.Models
+	}
+	models := appcontent.NewModels(an.in.Pkg, examiner, func(p, msg string) { an.warnf(p, "%s", msg) })
+	defer func() { an.app.Models = models.List() }()
+	for _, name := range an.in.Pkg.Names() {
 		if err := an.ctx.Err(); err != nil {
 			return err
 		}
@@ -207,9 +199,9 @@ func (an *analysis) readFiles() error {
 		case entryELF:
 			an.readNative(name)
 		case entryModel:
-			an.readModel(name, h, names)
+			models.Read(an.ctx, name, h)
 		case entryZipModel:
-			an.readZipEntry(name, names)
+			models.ReadZip(an.ctx, name)
 		case entryText:
 			an.readText(name)
 		}
@@ -227,14 +219,14 @@ func (an *analysis) scanResourceStrings() {
 				continue
 			}
 			for _, m := range an.opt.Secrets.Find(s.Value, detect.NewContext(s.Name)) {
-				an.app.Secrets = append(an.app.Secrets, secretSighting{Match: m, Loc: finding.Location{Path: "resources.arsc", Symbol: "string/" + s.Name}})
+				an.app.Secrets = append(an.app.Secrets, appcontent.Sighting{Match: m, Loc: finding.Location{Path: "resources.arsc", Symbol: "string/" + s.Name}})
 			}
 		}
 	}
 	if m := an.app.Manifest; m != nil {
 		for _, md := range m.MetaData {
 			for _, x := range an.opt.Secrets.Find(md.Value, detect.NewContext(md.Name)) {
-				an.app.Secrets = append(an.app.Secrets, secretSighting{Match: x, Loc: manifestLoc("meta-data "+md.Name, md.Line)[0]})
+				an.app.Secrets = append(an.app.Secrets, appcontent.Sighting{Match: x, Loc: manifestLoc("meta-data "+md.Name, md.Line)[0]})
 			}
 		}
 	}
@@ -258,125 +250,11 @@ func (an *analysis) readNative(name string) {
 		return
 	}
 	an.app.Natives = append(an.app.Natives, nativeLib{Path: name, Info: info})
-	text := strings.Join(info.AllStrings, "\n")
-	for _, m := range an.opt.Secrets.Find(text, detect.Context{}) {
-		an.app.Secrets = append(an.app.Secrets, secretSighting{Match: m, Loc: finding.Location{Path: name, Symbol: "strings"}})
-	}
+	an.app.Secrets = append(an.app.Secrets, appcontent.ScanStrings(an.opt.Secrets, info.AllStrings, finding.Location{Path: name, Symbol: "strings"})...)
 }
 
-// modelFile is a machine-learning model found in the package.
-type modelFile struct {
-	Path      string
-	Format    model.Format
-	Size      int64
-	SHA256    string
-	Encrypted bool
-	Signature string // path of a signature file next to it
-	Details   map[string]string
-	// Scan is the examination of its content; nil when not examined.
-	Scan *modelscan.Result
-}
-
-// signatureSuffixes are files that carry a model's signature.
-var signatureSuffixes = []string{".sig", ".sigstore", ".sigstore.json", ".p7s", ".asc", ".signature", ".jws"}
-
-func (an *analysis) readModel(name string, h []byte, names []string) {
-	e, _ := an.in.Pkg.Entry(name)
-	info, recognized := model.Identify(h, e.UncompressedSize)
-	rc, err := an.in.Pkg.Open(name)
-	if err != nil {
-		an.warnf(name, "model not read: %v", err)
-		return
-	}
-	defer rc.Close()
-	sum := sha256.New()
-	keep := entropySample
-	examine := recognized && an.opt.Models != nil
-	if examine && e.UncompressedSize <= maxExaminedModel {
-		keep = int(e.UncompressedSize)
-	}
-	sample := &limitedBuffer{max: max(keep, entropySample)}
-	n, err := io.Copy(io.MultiWriter(sum, sample), rc)
-	if err != nil {
-		an.warnf(name, "model not read completely: %v", err)
-		return
-	}
-	mf := modelFile{Path: name, Size: n, SHA256: hex.EncodeToString(sum.Sum(nil)), Signature: signatureFor(name, names)}
-	switch {
-	case recognized:
-		mf.Format, mf.Details = info.Format, info.Details
-		if examine {
-			if n > int64(sample.max) {
-				an.warnf(name, "model of %d bytes not examined for code (limit %d)", n, maxExaminedModel)
-			} else {
-				res := an.opt.Models.ScanBytes(an.ctx, name, sample.Bytes())
-				mf.Scan = &res
-			}
-		}
-	case model.LooksEncrypted(sample.Bytes()[:min(len(sample.Bytes()), entropySample)]):
-		mf.Format, mf.Encrypted = "unknown (encrypted)", true
-	default:
-		return // a model-like name with unrecognized, unencrypted content
-	}
-	an.app.Models = append(an.app.Models, mf)
-}
-
-// readZipEntry lists a ZIP inside the package and records it when it is a
-// ZIP-based model (PyTorch, Keras, MediaPipe task…).
-func (an *analysis) readZipEntry(name string, names []string) {
-	e, _ := an.in.Pkg.Entry(name)
-	if e.UncompressedSize > maxNestedZip {
-		an.warnf(name, "nested archive of %d bytes not inspected (limit %d)", e.UncompressedSize, maxNestedZip)
-		return
-	}
-	data, err := an.in.Pkg.ReadFile(name)
-	if err != nil {
-		an.warnf(name, "nested archive not read: %v", err)
-		return
-	}
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
-		return
-	}
-	inner := make([]string, 0, len(zr.File))
-	for _, f := range zr.File {
-		inner = append(inner, f.Name)
-	}
-	info, ok := model.IdentifyZip(inner)
-	if !ok {
-		return
-	}
-	sum := sha256.Sum256(data)
-	mf := modelFile{Path: name, Format: info.Format, Size: int64(len(data)),
-		SHA256: hex.EncodeToString(sum[:]), Signature: signatureFor(name, names), Details: info.Details}
-	if an.opt.Models != nil {
-		res := an.opt.Models.ScanBytes(an.ctx, name, data)
-		mf.Scan = &res
-	}
-	an.app.Models = append(an.app.Models, mf)
-}
-
-// signatureFor finds a signature file that accompanies a model: the model's
-// name with a signature suffix, or an OMS bundle (model.sig) beside it.
-func signatureFor(name string, names []string) string {
-	dir := path.Dir(name)
-	for _, n := range names {
-		if n == name {
-			continue
-		}
-		for _, suf := range signatureSuffixes {
-			if n == name+suf || n == strings.TrimSuffix(name, path.Ext(name))+suf {
-				return n
-			}
-		}
-		if path.Dir(n) == dir && path.Base(n) == "model.sig" {
-			return n
-		}
-	}
-	return ""
-}
-
-// readText searches a text asset for secrets, in overlapping chunks.
+// readText searches a text asset for secrets; META-INF/*.version files
+// are kept for the SDK inventory instead.
 func (an *analysis) readText(name string) {
 	rc, err := an.in.Pkg.Open(name)
 	if err != nil {
@@ -395,51 +273,5 @@ func (an *analysis) readText(name string) {
 		an.app.VersionFiles[name] = strings.TrimSpace(string(data))
 		return
 	}
-	const chunk, overlap = detect.MaxText, 4 << 10
-	for start := 0; start < len(data); start += chunk - overlap {
-		end := min(start+chunk, len(data))
-		text := string(data[start:end])
-		for _, m := range an.opt.Secrets.Find(text, detect.Context{}) {
-			if start > 0 && m.Start < overlap {
-				continue // seen in the previous chunk
-			}
-			line := 1 + bytes.Count(data[:start+m.Start], []byte("\n"))
-			an.app.Secrets = append(an.app.Secrets, secretSighting{Match: m, Loc: finding.Location{Path: name, Line: line}})
-		}
-		if end == len(data) {
-			break
-		}
-	}
-}
-
-// limitedBuffer keeps the first max bytes written to it.
-type limitedBuffer struct {
-	buf bytes.Buffer
-	max int
-}
-
-func (l *limitedBuffer) Write(p []byte) (int, error) {
-	if room := l.max - l.buf.Len(); room > 0 {
-		l.buf.Write(p[:min(room, len(p))])
-	}
-	return len(p), nil
-}
-
-func (l *limitedBuffer) Bytes() []byte { return l.buf.Bytes() }
-
-// describeModel renders a model for messages.
-func describeModel(m modelFile) string {
-	return fmt.Sprintf("%s (%s, %s)", m.Path, m.Format, humanSize(m.Size))
-}
-
-func humanSize(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
+	an.app.Secrets = append(an.app.Secrets, appcontent.ScanText(an.opt.Secrets, name, data)...)
 }

@@ -8,76 +8,8 @@ import (
 	"strings"
 
 	"github.com/bulwark-security/bulwark/internal/finding"
+	"github.com/bulwark-security/bulwark/internal/scan/appcontent"
 )
-
-// sdk describes a library recognized by its classes or native libraries.
-type sdk struct {
-	Name string
-	// AI is true for inference runtimes and AI clients, false for trackers.
-	AI bool
-	// Classes are descriptor prefixes of the SDK's classes.
-	Classes []string
-	// Natives are file names of its native libraries.
-	Natives []string
-	// VersionFiles are substrings of META-INF/*.version file names that
-	// carry the SDK's version (Google's Maven artifacts ship them).
-	VersionFiles []string
-}
-
-// sdks is the inventory table. Order matters only for report order.
-var sdks = []sdk{
-	{Name: "TensorFlow Lite / LiteRT", AI: true, Classes: []string{"Lorg/tensorflow/lite/", "Lcom/google/ai/edge/litert/", "Lcom/google/android/gms/tflite/"},
-		Natives: []string{"libtensorflowlite_jni.so", "libtensorflowlite_gpu_jni.so", "libtensorflowlite_c.so", "libLiteRt.so"}, VersionFiles: []string{"tflite", "tensorflow-lite", "litert"}},
-	{Name: "ML Kit", AI: true, Classes: []string{"Lcom/google/mlkit/", "Lcom/google/android/gms/internal/mlkit_"}, VersionFiles: []string{"com.google.mlkit_", "play-services-mlkit"}},
-	{Name: "Firebase ML", AI: true, Classes: []string{"Lcom/google/firebase/ml/"}, VersionFiles: []string{"firebase-ml"}},
-	{Name: "ONNX Runtime", AI: true, Classes: []string{"Lai/onnxruntime/"}, Natives: []string{"libonnxruntime.so", "libonnxruntime4j_jni.so"}},
-	{Name: "ExecuTorch", AI: true, Classes: []string{"Lorg/pytorch/executorch/"}, Natives: []string{"libexecutorch.so", "libexecutorch_jni.so"}},
-	{Name: "PyTorch Mobile", AI: true, Classes: []string{"Lorg/pytorch/"}, Natives: []string{"libpytorch_jni.so", "libpytorch_jni_lite.so"}},
-	{Name: "MediaPipe", AI: true, Classes: []string{"Lcom/google/mediapipe/"}, Natives: []string{"libmediapipe_tasks_vision_jni.so", "libmediapipe_tasks_text_jni.so", "libllm_inference_engine_jni.so", "libmediapipe_jni.so"}},
-	{Name: "Google AI client SDK (Gemini)", AI: true, Classes: []string{"Lcom/google/ai/client/generativeai/"}, VersionFiles: []string{"generativeai"}},
-	{Name: "Google Gen AI SDK", AI: true, Classes: []string{"Lcom/google/genai/"}},
-	{Name: "Firebase AI Logic", AI: true, Classes: []string{"Lcom/google/firebase/ai/"}, VersionFiles: []string{"firebase-ai"}},
-	{Name: "Firebase Vertex AI", AI: true, Classes: []string{"Lcom/google/firebase/vertexai/"}, VersionFiles: []string{"firebase-vertexai"}},
-	{Name: "Gemini Nano (AICore)", AI: true, Classes: []string{"Lcom/google/ai/edge/aicore/"}},
-	{Name: "OpenAI Java SDK", AI: true, Classes: []string{"Lcom/openai/"}},
-	{Name: "OpenAI Kotlin (community)", AI: true, Classes: []string{"Lcom/aallam/openai/"}},
-	{Name: "openai-java (community)", AI: true, Classes: []string{"Lcom/theokanning/openai/"}},
-	{Name: "simple-openai (community)", AI: true, Classes: []string{"Lio/github/sashirestela/openai/"}},
-	{Name: "Azure OpenAI client", AI: true, Classes: []string{"Lcom/azure/ai/openai/"}},
-	{Name: "Anthropic Java SDK", AI: true, Classes: []string{"Lcom/anthropic/"}},
-	{Name: "LangChain4j", AI: true, Classes: []string{"Ldev/langchain4j/"}},
-	{Name: "llama.cpp", AI: true, Natives: []string{"libllama.so", "libggml.so", "libggml-base.so", "libggml-cpu.so"}},
-	{Name: "MLC LLM", AI: true, Classes: []string{"Lai/mlc/mlcllm/"}, Natives: []string{"libtvm4j_runtime_packed.so"}},
-	{Name: "ncnn", AI: true, Natives: []string{"libncnn.so"}},
-	{Name: "MNN", AI: true, Classes: []string{"Lcom/taobao/android/mnn/", "Lcom/alibaba/android/mnn/"}, Natives: []string{"libMNN.so"}},
-	{Name: "Paddle Lite", AI: true, Classes: []string{"Lcom/baidu/paddle/lite/"}, Natives: []string{"libpaddle_lite_jni.so"}},
-	{Name: "Qualcomm SNPE / QNN", AI: true, Classes: []string{"Lcom/qualcomm/qti/snpe/"}, Natives: []string{"libSNPE.so", "libQnnHtp.so"}},
-	{Name: "Huawei ML Kit", AI: true, Classes: []string{"Lcom/huawei/hms/mlsdk/"}},
-
-	{Name: "Firebase Analytics", Classes: []string{"Lcom/google/firebase/analytics/"}, VersionFiles: []string{"firebase-analytics"}},
-	{Name: "Google Analytics", Classes: []string{"Lcom/google/android/gms/analytics/"}, VersionFiles: []string{"play-services-analytics"}},
-	{Name: "Google Tag Manager", Classes: []string{"Lcom/google/android/gms/tagmanager/"}, VersionFiles: []string{"play-services-tagmanager"}},
-	{Name: "Google AdMob", Classes: []string{"Lcom/google/android/gms/ads/"}, VersionFiles: []string{"play-services-ads"}},
-	{Name: "Firebase Crashlytics", Classes: []string{"Lcom/google/firebase/crashlytics/", "Lcom/crashlytics/"}, VersionFiles: []string{"firebase-crashlytics"}},
-	{Name: "Facebook SDK", Classes: []string{"Lcom/facebook/appevents/", "Lcom/facebook/FacebookSdk;"}},
-	{Name: "AppsFlyer", Classes: []string{"Lcom/appsflyer/"}},
-	{Name: "Adjust", Classes: []string{"Lcom/adjust/sdk/"}},
-	{Name: "Branch", Classes: []string{"Lio/branch/"}},
-	{Name: "Mixpanel", Classes: []string{"Lcom/mixpanel/"}},
-	{Name: "Amplitude", Classes: []string{"Lcom/amplitude/"}},
-	{Name: "Segment", Classes: []string{"Lcom/segment/analytics/"}},
-	{Name: "Flurry", Classes: []string{"Lcom/flurry/"}},
-	{Name: "Sentry", Classes: []string{"Lio/sentry/"}},
-	{Name: "Bugsnag", Classes: []string{"Lcom/bugsnag/"}},
-	{Name: "OneSignal", Classes: []string{"Lcom/onesignal/"}},
-	{Name: "Braze", Classes: []string{"Lcom/braze/", "Lcom/appboy/"}},
-	{Name: "CleverTap", Classes: []string{"Lcom/clevertap/"}},
-	{Name: "Unity Ads", Classes: []string{"Lcom/unity3d/ads/"}},
-	{Name: "AppLovin", Classes: []string{"Lcom/applovin/"}},
-	{Name: "ironSource", Classes: []string{"Lcom/ironsource/"}},
-	{Name: "New Relic", Classes: []string{"Lcom/newrelic/"}},
-	{Name: "Datadog", Classes: []string{"Lcom/datadog/"}},
-}
 
 var versionText = regexp.MustCompile(`^[0-9][0-9A-Za-z.\-+]{0,31}$`)
 
@@ -95,7 +27,7 @@ func checkSDKs(a *App) []finding.Hit {
 	if a.Code != nil {
 		classes = a.Code.classes
 	}
-	for _, s := range sdks {
+	for _, s := range appcontent.SDKs {
 		var evidence []string
 		var locs []finding.Location
 		for _, prefix := range s.Classes {
@@ -139,7 +71,7 @@ func firstWithPrefix(classes []string, prefix string) (string, bool) {
 }
 
 // sdkVersion reads the version of an SDK from META-INF/*.version files.
-func (a *App) sdkVersion(s sdk) string {
+func (a *App) sdkVersion(s appcontent.SDK) string {
 	for _, want := range s.VersionFiles {
 		for _, name := range sortedKeys(a.VersionFiles) {
 			if v := a.VersionFiles[name]; strings.Contains(name, want) && versionText.MatchString(v) {

@@ -1,4 +1,4 @@
-package android
+package appcontent
 
 import (
 	"crypto/sha256"
@@ -8,12 +8,12 @@ import (
 	"github.com/bulwark-security/bulwark/internal/modelscan"
 )
 
-// ModelHits turns the reasons of a model's examination into hits of the
+// ExaminationHits turns the reasons of a model's examination into hits of the
 // rule catalogue: one per reason, at the reason's severity. entry is the
 // model's path inside the scanned artifact ("" when the model is the
 // artifact); a reason's member (inside the model's own archive or
 // directory) becomes the location's symbol.
-func ModelHits(res modelscan.Result, entry string) []finding.Hit {
+func ExaminationHits(res modelscan.Result, entry string) []finding.Hit {
 	hits := make([]finding.Hit, 0, len(res.Reasons))
 	for _, r := range res.Reasons {
 		sev := r.Severity

@@ -1,4 +1,4 @@
-package android
+package scan
 
 import (
 	"go/ast"
@@ -12,16 +12,20 @@ import (
 	"github.com/bulwark-security/bulwark/internal/rules"
 )
 
-// TestEveryRuleHasACheck parses this package's sources and checks that
-// every catalogue rule for Android is raised somewhere, and that every
-// rule name a check raises exists in the catalogue.
+// TestEveryRuleHasACheck parses the analyzers' sources and checks that
+// every catalogue rule is raised somewhere, and that every rule name a
+// check raises exists in the catalogue.
 func TestEveryRuleHasACheck(t *testing.T) {
 	t.Parallel()
 	cat, err := rules.Builtin()
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, _ := filepath.Glob("*.go")
+	var files []string
+	for _, dir := range analyzerDirs {
+		m, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+		files = append(files, m...)
+	}
 	fset := token.NewFileSet()
 	raised := map[string]bool{}
 	for _, f := range files {
@@ -43,14 +47,14 @@ func TestEveryRuleHasACheck(t *testing.T) {
 					}
 				}
 			case *ast.CallExpr:
-				if sel, ok := x.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "add" && len(x.Args) > 0 {
+				if sel, ok := x.Fun.(*ast.SelectorExpr); ok && (sel.Sel.Name == "add" || sel.Sel.Name == "Add") && len(x.Args) > 0 {
 					if s, ok := stringLit(x.Args[0]); ok {
 						raised[s] = true
 					}
 				}
 			case *ast.FuncDecl:
 				// ruleForSecret returns rule names.
-				if x.Name.Name == "ruleForSecret" {
+				if x.Name.Name == "ruleForSecret" || x.Name.Name == "RuleForSecret" {
 					ast.Inspect(x, func(n ast.Node) bool {
 						if r, ok := n.(*ast.ReturnStmt); ok && len(r.Results) > 0 {
 							if s, ok := stringLit(r.Results[0]); ok && s != "" {
@@ -88,14 +92,14 @@ func TestEveryRuleHasACheck(t *testing.T) {
 		}
 	}
 	for _, r := range cat.All() {
-		if r.Platform == "ios" {
-			continue
-		}
 		if !raised[r.Name] {
 			t.Errorf("rule %s (%s) is in the catalogue but no check raises it", r.ID, r.Name)
 		}
 	}
 }
+
+// analyzerDirs hold the checks that raise catalogue rules.
+var analyzerDirs = []string{".", "android", "appcontent", "ios", "source"}
 
 func stringLit(e ast.Expr) (string, bool) {
 	bl, ok := e.(*ast.BasicLit)
