@@ -49,6 +49,10 @@ type Input struct {
 	// directories and lone files.
 	File io.ReaderAt
 	Size int64
+	// Bundle is true when Pkg is an Android App Bundle seen under APK
+	// names (archive.Bundle): its manifest and resources are protocol
+	// buffers, and it carries a JAR signature only, by design.
+	Bundle bool
 }
 
 // Warning is a part of the package that could not be analyzed.
@@ -176,9 +180,17 @@ func Analyze(ctx context.Context, in Input, opt Options) (*Result, error) {
 
 // readResources decodes the manifest, the resource table and the network
 // security configuration. A package without a manifest (a lone DEX) is
-// fine; a manifest that cannot be decoded is a warning.
+// fine; a manifest that cannot be decoded is a warning. The XML files of
+// an App Bundle are protocol buffers, and its table is resources.pb: each
+// is decoded in the form it is found in.
 func (an *analysis) readResources() error {
 	pkg := an.in.Pkg
+	parseXML := func(data []byte) (*androidres.Document, error) {
+		if !androidres.IsBinaryXML(data) && androidres.IsProtoXML(data) {
+			return androidres.ParseProtoXML(data, androidres.XMLLimits{})
+		}
+		return androidres.ParseXML(data, androidres.XMLLimits{})
+	}
 	if _, ok := pkg.Entry("resources.arsc"); ok {
 		data, err := pkg.ReadFile("resources.arsc")
 		if err == nil {
@@ -187,12 +199,20 @@ func (an *analysis) readResources() error {
 		if err != nil {
 			an.warnf("resources.arsc", "resource table not decoded: %v", err)
 		}
+	} else if _, ok := pkg.Entry("resources.pb"); ok {
+		data, err := pkg.ReadFile("resources.pb")
+		if err == nil {
+			an.app.Table, err = androidres.ParseProtoTable(data, androidres.TableLimits{})
+		}
+		if err != nil {
+			an.warnf("resources.pb", "resource table not decoded: %v", err)
+		}
 	}
 	if _, ok := pkg.Entry(manifestPath); ok {
 		data, err := pkg.ReadFile(manifestPath)
 		var doc *androidres.Document
 		if err == nil {
-			doc, err = androidres.ParseXML(data, androidres.XMLLimits{})
+			doc, err = parseXML(data)
 		}
 		if err != nil {
 			an.warnf(manifestPath, "manifest not decoded: %v", err)
@@ -206,7 +226,7 @@ func (an *analysis) readResources() error {
 	}
 	nscPath := m.App.NetworkSecurityConfig
 	if nscPath == "" && m.App.NSCRef != "" {
-		an.warnf(manifestPath, "networkSecurityConfig %s could not be resolved in resources.arsc", m.App.NSCRef)
+		an.warnf(manifestPath, "networkSecurityConfig %s could not be resolved in the resource table", m.App.NSCRef)
 		return nil
 	}
 	if nscPath == "" {
@@ -215,7 +235,7 @@ func (an *analysis) readResources() error {
 	data, err := pkg.ReadFile(nscPath)
 	var doc *androidres.Document
 	if err == nil {
-		doc, err = androidres.ParseXML(data, androidres.XMLLimits{})
+		doc, err = parseXML(data)
 	}
 	if err != nil {
 		an.warnf(nscPath, "network security configuration not decoded: %v", err)

@@ -22,6 +22,12 @@ type SigningFacts struct {
 	// NotCovered lists entries outside every valid signature.
 	NotCovered []string
 	Warnings   []string
+	// Bundle is true for an Android App Bundle: it is signed with the
+	// upload key by the JAR scheme alone, and devices never see that
+	// signature (Google Play or bundletool sign the APKs made from it), so
+	// "v1 only" and Janus do not apply and an unsigned bundle is normal
+	// before upload. A debug or weak upload key is still reported.
+	Bundle bool
 }
 
 // Signer is one signer of one scheme.
@@ -68,6 +74,7 @@ func (an *analysis) readSigning() error {
 	for _, w := range res.Warnings {
 		an.warnf("META-INF/", "%s", w)
 	}
+	res.Bundle = an.in.Bundle
 	an.app.Signing = res
 	return nil
 }
@@ -92,6 +99,9 @@ func checkSigning(a *App) []finding.Hit {
 		return nil
 	}
 	if len(s.Schemes) == 0 {
+		if s.Bundle {
+			return nil
+		}
 		return []finding.Hit{{Rule: "android-unsigned", Key: "unsigned", Message: "no JAR signature and no APK Signing Block",
 			Evidence: "no META-INF/*.SF, no APK Sig Block 42", Locations: []finding.Location{{Path: "META-INF/"}}}}
 	}
@@ -100,7 +110,7 @@ func checkSigning(a *App) []finding.Hit {
 	for i, x := range s.Schemes {
 		schemes[i] = "v" + schemeName(x)
 	}
-	if slices.Equal(s.Schemes, []int{1}) {
+	if slices.Equal(s.Schemes, []int{1}) && !s.Bundle {
 		minSDK := 0
 		if a.Manifest != nil {
 			minSDK = a.Manifest.MinSDK

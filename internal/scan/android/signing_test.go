@@ -29,6 +29,10 @@ func TestSigningChecks(t *testing.T) {
 		{"SHA-1 digests and a short RSA key", SigningFacts{Schemes: []int{2}, Signers: []Signer{{Scheme: 2, Leaf: release, DigestAlgorithms: []string{"SHA-1"}, KeyAlgorithm: "RSA", KeyBits: 1024, Verified: true}}}, 24, []string{"android-weak-signature-algorithm"}},
 		{"signature that does not verify", SigningFacts{Schemes: []int{2}, Signers: []Signer{{Scheme: 2, Leaf: release, Err: errors.New("bad signature")}}}, 24, []string{"android-signature-invalid"}},
 		{"entries added after signing", SigningFacts{Schemes: []int{1, 2}, Signers: []Signer{good(1), good(2)}, NotCovered: []string{"assets/payload.dex"}}, 24, []string{"android-unsigned-entries"}},
+		{"bundle signed by the JAR scheme only", SigningFacts{Bundle: true, Schemes: []int{1}, Signers: []Signer{good(1)}}, 21, nil},
+		{"unsigned bundle", SigningFacts{Bundle: true}, 21, nil},
+		{"bundle signed with the debug certificate", SigningFacts{Bundle: true, Schemes: []int{1}, Signers: []Signer{{Scheme: 1, Leaf: debug, Debug: true, Verified: true}}}, 21, []string{"android-debug-certificate"}},
+		{"bundle with a SHA-1 upload signature", SigningFacts{Bundle: true, Schemes: []int{1}, Signers: []Signer{{Scheme: 1, Leaf: release, DigestAlgorithms: []string{"SHA-1"}, Verified: true}}}, 21, []string{"android-weak-signature-algorithm"}},
 		{"whole-file digest mismatch", SigningFacts{Schemes: []int{2}, Signers: []Signer{good(2)}, DigestMismatch: []int{2}}, 24, []string{"android-unsigned-entries"}},
 	}
 	for _, tt := range tests {
