@@ -1,6 +1,7 @@
 package cli
 
 import (
+	stdzip "archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -60,10 +61,32 @@ func TestUsageErrorsExit2(t *testing.T) {
 }
 
 func TestUnsupportedInputsExit2(t *testing.T) {
+	zip := filepath.Join(t.TempDir(), "docs.zip")
+	f, err := os.Create(zip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := stdzip.NewWriter(f)
+	w, _ := zw.Create("readme.txt")
+	w.Write([]byte("not an app"))
+	zw.Close()
+	f.Close()
+	code, _, stderr := run(t, "", "scan", zip)
+	if code != ExitUsage || !strings.Contains(stderr, "not an app package") {
+		t.Errorf("ZIP: exit %d, stderr %q; want 2 and 'not an app package'", code, stderr)
+	}
+}
+
+func TestScanIOSApp(t *testing.T) {
 	ipa := testcorpus.Path(t, "ios/mobsf-test-ios.ipa")
-	code, _, stderr := run(t, "", "scan", ipa)
-	if code != ExitUsage || !strings.Contains(stderr, "not supported yet") {
-		t.Errorf("IPA: exit %d, stderr %q; want 2 and 'not supported yet'", code, stderr)
+	code, stdout, stderr := run(t, "", "scan", "--format", "json", ipa)
+	if code != ExitOK {
+		t.Fatalf("exit %d, want 0 (no high finding); stderr %s", code, stderr)
+	}
+	for _, want := range []string{`"platform": "ios"`, `"com.kthcorp.helloworld"`, "ios-min-os-outdated", "ios-binary-no-stack-canary"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("report does not mention %s", want)
+		}
 	}
 }
 

@@ -15,8 +15,10 @@ type AppInfo struct {
 	ID          string `json:"id,omitempty"` // Android package name or iOS bundle id
 	VersionName string `json:"versionName,omitempty"`
 	VersionCode string `json:"versionCode,omitempty"`
-	MinSDK      int    `json:"minSdk,omitempty"`
-	TargetSDK   int    `json:"targetSdk,omitempty"`
+	// MinOS is an iOS app's MinimumOSVersion.
+	MinOS     string `json:"minOS,omitempty"`
+	MinSDK    int    `json:"minSdk,omitempty"`
+	TargetSDK int    `json:"targetSdk,omitempty"`
 }
 
 // Target is one artifact a scan read.

@@ -33,6 +33,7 @@ const (
 	KindDirectory Kind = "directory"
 	KindAAB       Kind = "aab"
 	KindIPA       Kind = "ipa"
+	KindAppDir    Kind = "app-directory" // an unpacked iOS .app bundle
 	KindMachO     Kind = "mach-o"
 	KindSource    Kind = "source-tree"
 	KindZip       Kind = "zip"
@@ -146,6 +147,11 @@ func identifyDir(p string) (Kind, error) {
 	if b, err := readHead(filepath.Join(p, "AndroidManifest.xml"), 8); err == nil && androidres.IsBinaryXML(b) {
 		return KindAPKDir, nil
 	}
+	if strings.HasSuffix(filepath.Clean(p), ".app") {
+		if st, err := os.Stat(filepath.Join(p, "Info.plist")); err == nil && st.Mode().IsRegular() {
+			return KindAppDir, nil
+		}
+	}
 	for _, m := range sourceMarkers {
 		if _, err := os.Stat(filepath.Join(p, m)); err == nil {
 			return KindSource, nil
@@ -221,16 +227,8 @@ func readHead(p string, n int) ([]byte, error) {
 // to do instead.
 func unsupportedMessage(k Kind) string {
 	switch k {
-	case KindAAB:
-		return "Android App Bundles (.aab) are not supported yet: build a universal APK with bundletool (build-apks --mode=universal) and scan it"
-	case KindIPA:
-		return "iOS packages (.ipa) are not supported yet"
-	case KindMachO:
-		return "Mach-O binaries are not supported yet"
-	case KindSource:
-		return "source trees are not supported yet: scan the built APK"
 	case KindZip:
 		return "this ZIP archive is not an app package (no AndroidManifest.xml)"
 	}
-	return "unrecognized file type (scan accepts APKs, unpacked APK directories, DEX files, native libraries, model files and directories of them)"
+	return "unrecognized file type (scan accepts APKs, Android App Bundles, unpacked APK directories, iOS .ipa archives and .app bundles, DEX files, native libraries, Mach-O binaries, model files and directories of them)"
 }

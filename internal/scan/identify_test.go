@@ -13,17 +13,10 @@ import (
 
 func TestUnsupportedKindsAreRefusedWithAReason(t *testing.T) {
 	dir := t.TempDir()
-	aab := filepath.Join(dir, "app.apk") // the name lies: content decides
-	writeZip(t, aab, map[string][]byte{"BundleConfig.pb": {1}, "base/manifest/AndroidManifest.xml": {1}})
-	ipa := filepath.Join(dir, "app.zip")
-	writeZip(t, ipa, map[string][]byte{"Payload/App.app/Info.plist": {1}})
-	src := filepath.Join(dir, "src")
-	os.MkdirAll(src, 0o755)
-	os.WriteFile(filepath.Join(src, "build.gradle.kts"), []byte("plugins {}"), 0o644)
 	other := filepath.Join(dir, "docs.zip")
 	writeZip(t, other, map[string][]byte{"readme.txt": []byte("hello")})
 	s := newTestScanner(t)
-	for path, want := range map[string]string{aab: "App Bundles", ipa: "iOS", src: "source trees", other: "not an app package"} {
+	for path, want := range map[string]string{other: "not an app package"} {
 		_, err := s.Scan(context.Background(), []string{path})
 		var ie *InputError
 		if !errors.Is(err, ErrUnsupported) || !errors.As(err, &ie) || !strings.Contains(err.Error(), want) {

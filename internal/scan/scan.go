@@ -140,13 +140,17 @@ func (s *Scanner) Scan(ctx context.Context, paths []string) (*finding.Report, er
 		if err != nil {
 			return nil, &InputError{Path: p, Err: err}
 		}
+		if s.opt.ModelsOnly && st.IsDir() && k != KindModelDir {
+			k = KindDirectory // bulwark model scan looks for models in any directory
+		}
 		switch {
 		case s.opt.ModelsOnly && k != KindModelDir && k != KindDirectory:
 			// A file named on the command line is examined whatever it
 			// looks like: content the model scanner cannot place is
 			// suspicious, not skipped.
 			jobs = append(jobs, job{p, KindModel})
-		case k == KindAPK || k == KindAPKDir || k == KindDEX || k == KindELF || k == KindModel || k == KindModelDir:
+		case k == KindAPK || k == KindAPKDir || k == KindDEX || k == KindELF || k == KindModel || k == KindModelDir ||
+			k == KindIPA || k == KindAppDir || k == KindMachO || k == KindAAB || k == KindSource:
 			jobs = append(jobs, job{p, k})
 		case k == KindDirectory:
 			found, err := s.walk(p)
@@ -193,7 +197,7 @@ func (s *Scanner) walk(root string) ([]found, error) {
 		if d.IsDir() {
 			if p != root {
 				k, _ := identifyDir(p)
-				if k == KindModelDir || (k == KindAPKDir && !s.opt.ModelsOnly) {
+				if k == KindModelDir || ((k == KindAPKDir || k == KindAppDir) && !s.opt.ModelsOnly) {
 					out = append(out, found{p, k})
 					return filepath.SkipDir
 				}
@@ -220,7 +224,7 @@ func (s *Scanner) walk(root string) ([]found, error) {
 			// still be loaded as one (torch.load opens any ZIP with
 			// pickles): the model scanner decides.
 			out = append(out, found{p, KindModel})
-		case !s.opt.ModelsOnly && (k == KindAPK || k == KindDEX || k == KindELF):
+		case !s.opt.ModelsOnly && (k == KindAPK || k == KindAAB || k == KindDEX || k == KindELF || k == KindIPA || k == KindMachO):
 			out = append(out, found{p, k})
 		}
 		return nil
@@ -236,11 +240,17 @@ func (s *Scanner) progress(format string, args ...any) {
 
 func (s *Scanner) scanOne(ctx context.Context, rep *finding.Report, p string, k Kind) error {
 	s.progress("scanning %s (%s)", p, k)
-	if k == KindModelDir {
+	switch k {
+	case KindModelDir:
 		return s.scanModel(ctx, rep, finding.Target{Path: p, Type: string(k)}, p, nil)
+	case KindIPA, KindAppDir, KindMachO:
+		return s.scanIOS(ctx, rep, p, k)
+	case KindSource:
+		return s.scanSource(ctx, rep, p)
 	}
 	target := finding.Target{Path: p, Type: string(k)}
 	in := android.Input{}
+	var view *archive.Remapped // an App Bundle's APK-named view
 	var closer io.Closer
 	switch k {
 	case KindAPKDir:
@@ -272,6 +282,13 @@ func (s *Scanner) scanOne(ctx context.Context, rep *finding.Report, p string, k 
 				return &InputError{Path: p, Err: err}
 			}
 			in.Pkg, in.File, in.Size = z, f, st.Size()
+		} else if k == KindAAB {
+			b, v, err := s.openBundle(f, st.Size())
+			if err != nil {
+				f.Close()
+				return &InputError{Path: p, Err: err}
+			}
+			in, view = b, v
 		} else {
 			in.Pkg = archive.Single(filepath.Base(p), f, st.Size(), s.opt.Limits)
 		}
@@ -289,10 +306,13 @@ func (s *Scanner) scanOne(ctx context.Context, rep *finding.Report, p string, k 
 		Now:               s.opt.Now(),
 		Logger:            s.opt.Logger,
 		Progress:          func(stage string) { s.progress("  %s", stage) },
-		InspectSignatures: inspectSignatures,
+		InspectSignatures: inspectBundleSignatures,
 	})
 	if err != nil {
 		return &InputError{Path: p, Err: err}
+	}
+	if view != nil {
+		bundleLocations(view, res)
 	}
 	target.App = res.App
 	if k == KindModel {
@@ -308,18 +328,11 @@ func (s *Scanner) scanOne(ctx context.Context, rep *finding.Report, p string, k 
 		}
 		return nil
 	}
-	rep.Targets = append(rep.Targets, target)
+	warnings := make([]finding.Warning, 0, len(res.Warnings))
 	for _, w := range res.Warnings {
-		rep.Warnings = append(rep.Warnings, finding.Warning{Artifact: p, Path: w.Path, Message: w.Message})
+		warnings = append(warnings, finding.Warning{Artifact: p, Path: w.Path, Message: w.Message})
 	}
-	for _, h := range res.Hits {
-		f, err := s.opt.Catalog.Complete(p, h)
-		if err != nil {
-			return fmt.Errorf("%s: %w", p, err)
-		}
-		rep.Findings = append(rep.Findings, f)
-	}
-	return nil
+	return s.record(rep, target, res.Hits, warnings)
 }
 
 // scanModel examines a model file or directory with the model scanner and

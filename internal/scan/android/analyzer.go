@@ -83,6 +83,9 @@ type App struct {
 	Secrets  []appcontent.Sighting
 	// VersionFiles maps META-INF/*.version entries to their content.
 	VersionFiles map[string]string
+	// CrossPlatform are the hits of cross-platform frameworks (Flutter,
+	// React Native…) and of the AI endpoints their payloads name.
+	CrossPlatform []finding.Hit
 }
 
 // check is one function of facts to hits.
@@ -97,8 +100,10 @@ var checks = []check{
 	checkSigning,
 	checkCrypto, checkNetworkCode, checkWebView, checkStorage, checkBackdoors,
 	checkObfuscation, checkResilience,
-	checkNative, checkModels, checkSDKs, checkDirectAICalls, checkSecrets,
+	checkNative, checkModels, checkSDKs, checkCrossPlatform, checkDirectAICalls, checkSecrets,
 }
+
+func checkCrossPlatform(a *App) []finding.Hit { return a.CrossPlatform }
 
 // analysis carries the state of one Analyze call.
 type analysis struct {
@@ -150,6 +155,7 @@ func Analyze(ctx context.Context, in Input, opt Options) (*Result, error) {
 	}{
 		{"code", an.readCode},
 		{"native libraries, models and assets", an.readFiles},
+		{"cross-platform frameworks", an.readCrossPlatform},
 	}
 	var stepErr error
 	for _, s := range steps {
@@ -176,6 +182,19 @@ func Analyze(ctx context.Context, in Input, opt Options) (*Result, error) {
 		res.Hits = append(res.Hits, c(an.app)...)
 	}
 	return res, nil
+}
+
+// readCrossPlatform recognizes cross-platform frameworks and searches
+// their payloads (JS bundles, Dart snapshots, assemblies, web assets).
+func (an *analysis) readCrossPlatform() error {
+	endpoints := appcontent.NewGroup()
+	xp := appcontent.AnalyzeCrossPlatform(an.in.Pkg, an.opt.Secrets, endpoints)
+	for _, w := range xp.Warnings {
+		an.warnf(w.Path, "%s", w.Message)
+	}
+	an.app.Secrets = append(an.app.Secrets, xp.Secrets...)
+	an.app.CrossPlatform = append(xp.Hits, endpoints.List()...)
+	return nil
 }
 
 // readResources decodes the manifest, the resource table and the network

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/bulwark-security/bulwark/internal/archive"
 	"github.com/bulwark-security/bulwark/internal/detect"
@@ -53,35 +52,11 @@ func classify(name string, h []byte, size int64) entryKind {
 	if model.IsModelExtension(name) {
 		return entryModel
 	}
-	if isText(h) && (strings.HasPrefix(name, "assets/") || strings.HasPrefix(name, "res/raw/") ||
+	if appcontent.IsText(h) && (strings.HasPrefix(name, "assets/") || strings.HasPrefix(name, "res/raw/") ||
 		!strings.Contains(name, "/") && !strings.HasPrefix(name, "META-INF") || strings.HasPrefix(name, "META-INF/") && strings.HasSuffix(name, ".version")) {
 		return entryText
 	}
 	return entryOther
-}
-
-// isText reports valid UTF-8 without NUL and with few control characters.
-func isText(h []byte) bool {
-	if len(h) == 0 {
-		return false
-	}
-	// A cut multi-byte character at the end of the sniffed part is fine.
-	for i := 0; i < 3 && !utf8.Valid(h) && len(h) > 0; i++ {
-		h = h[:len(h)-1]
-	}
-	if !utf8.Valid(h) {
-		return false
-	}
-	ctrl := 0
-	for _, c := range h {
-		if c == 0 {
-			return false
-		}
-		if c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' {
-			ctrl++
-		}
-	}
-	return ctrl*100 < len(h)
 }
 
 // readCode parses every DEX file of the package (multidex and DEX files

@@ -8,6 +8,7 @@ package appcontent
 
 import (
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/bulwark-security/bulwark/internal/finding"
 )
@@ -74,4 +75,30 @@ func HumanSize(n int64) string {
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+// IsText reports whether the first bytes of a file look like text: valid
+// UTF-8 (a character cut at the end is fine) without NUL and with few
+// control characters.
+func IsText(h []byte) bool {
+	if len(h) == 0 {
+		return false
+	}
+	// A cut multi-byte character at the end of the sniffed part is fine.
+	for i := 0; i < 3 && !utf8.Valid(h) && len(h) > 0; i++ {
+		h = h[:len(h)-1]
+	}
+	if !utf8.Valid(h) {
+		return false
+	}
+	ctrl := 0
+	for _, c := range h {
+		if c == 0 {
+			return false
+		}
+		if c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' {
+			ctrl++
+		}
+	}
+	return ctrl*100 < len(h)
 }
