@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Measures `bulwark scan` end to end on every corpus app and on a synthetic
-# 100 MB APK: wall time and peak RSS from /usr/bin/time -v, median of RUNS.
+# Measures `bulwark scan` end to end on every corpus app (Android and iOS),
+# on an App Bundle made from insecurebankv2.apk, and on a synthetic 100 MB
+# APK: wall time and peak RSS from /usr/bin/time -v, median of RUNS.
 # Usage: bench/scan.sh [RUNS]   (default 5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,9 +13,12 @@ corpus=../shared/corpus/android
 go build -o bin/bulwark ./cmd/bulwark
 big=$(mktemp -d)/synthetic-100mb.apk
 go run ./bench/mkapk -in "$corpus/insecurebankv2.apk" -size 100 -o "$big"
+aab=$(dirname "$big")/insecurebankv2.aab
+go run ./bench/mkaab -in "$corpus/insecurebankv2.apk" -o "$aab"
+ios=../shared/corpus/ios
 
 printf '%-28s %10s %12s %12s\n' "app" "size" "median s" "peak RSS MB"
-for apk in "$corpus"/*.apk "$big"; do
+for apk in "$corpus"/*.apk "$aab" "$ios"/*.ipa "$ios"/*.dylib "$big"; do
   times=(); rss=0
   for _ in $(seq "$runs"); do
     out=$( { /usr/bin/time -v bin/bulwark scan -q --format json "$apk" >/dev/null; } 2>&1 )
@@ -28,4 +32,4 @@ for apk in "$corpus"/*.apk "$big"; do
   size=$(du -h "$apk" | cut -f1)
   printf '%-28s %10s %12s %12d\n' "$(basename "$apk")" "$size" "$med" $((rss/1024))
 done
-rm -f "$big"
+rm -f "$big" "$aab"
