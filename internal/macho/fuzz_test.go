@@ -5,6 +5,7 @@ import (
 	"debug/macho"
 	"encoding/binary"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -167,7 +168,7 @@ func goStyle(imports []string) []string {
 			set[s] = true
 		}
 	}
-	return sortedKeys(set)
+	return slices.Sorted(maps.Keys(set))
 }
 
 type referenceFile struct {
@@ -213,7 +214,7 @@ func reference(data []byte) (ref referenceFile, ok bool) {
 			set[s.Name] = true
 		}
 	}
-	ref.imports = sortedKeys(set)
+	ref.imports = slices.Sorted(maps.Keys(set))
 	return ref, true
 }
 

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -525,7 +527,7 @@ func (s *slice) readSymbols(a *Arch, lim Limits) {
 	if capped {
 		a.warnf("imports capped at %d", lim.MaxSymbols)
 	}
-	a.Imports = sortedKeys(imports)
+	a.Imports = slices.Sorted(maps.Keys(imports))
 }
 
 // stripMarker is the one debugger-options stab that strip(1) leaves in the

@@ -1,7 +1,5 @@
 package macho
 
-import "slices"
-
 // canarySymbols are the imports through which stack-protector code checks
 // its canary.
 var canarySymbols = map[string]bool{
@@ -132,16 +130,4 @@ var InsecureRandom = map[string]string{
 var Logging = map[string]string{
 	"_NSLog":  "writes to the device log, readable by attached tools",
 	"_NSLogv": "writes to the device log, readable by attached tools",
-}
-
-func sortedKeys(set map[string]bool) []string {
-	if len(set) == 0 {
-		return nil
-	}
-	list := make([]string, 0, len(set))
-	for s := range set {
-		list = append(list, s)
-	}
-	slices.Sort(list)
-	return list
 }

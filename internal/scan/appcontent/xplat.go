@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 
@@ -81,7 +82,7 @@ func frameworkHits(fw xplat.Framework) []finding.Hit {
 	first := locs[:min(1, len(locs))]
 	props := map[string]string{"framework": fw.Name}
 	var details []string
-	for _, k := range sortedKeys(fw.Props) {
+	for _, k := range slices.Sorted(maps.Keys(fw.Props)) {
 		props[k] = fw.Props[k]
 		details = append(details, k+"="+fw.Props[k])
 	}
@@ -107,13 +108,4 @@ func nonEmpty(s, def string) string {
 		return def
 	}
 	return s
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -2,6 +2,7 @@ package ios
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strconv"
@@ -59,7 +60,7 @@ func checkUsage(a *App) []finding.Hit {
 	if a.Info == nil || len(a.Info.Usage) == 0 {
 		return nil
 	}
-	keys := sortedKeys(a.Info.Usage)
+	keys := slices.Sorted(maps.Keys(a.Info.Usage))
 	names := make([]string, len(keys))
 	for i, k := range keys {
 		names[i] = strings.TrimSuffix(strings.TrimPrefix(k, "NS"), "UsageDescription")

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -65,7 +66,7 @@ func (an *analysis) readFiles() error {
 			an.readText(n)
 		}
 	}
-	for _, dir := range sortedKeys(compiled) {
+	for _, dir := range slices.Sorted(maps.Keys(compiled)) {
 		models.Add(an.compiledModel(dir, compiled[dir]))
 	}
 	an.app.Models = models.List()

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -78,10 +79,10 @@ func ipaOf(tb testing.TB, fs files, top files) []byte {
 			tb.Fatal(err)
 		}
 	}
-	for _, n := range sortedKeys(fs) {
+	for _, n := range slices.Sorted(maps.Keys(fs)) {
 		add("Payload/App.app/"+n, fs[n])
 	}
-	for _, n := range sortedKeys(top) {
+	for _, n := range slices.Sorted(maps.Keys(top)) {
 		add(n, top[n])
 	}
 	if err := w.Close(); err != nil {

@@ -3,6 +3,7 @@ package ios
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -82,7 +83,7 @@ func countValues(v any, depth int) int {
 func plistStrings(v any, path string, fn func(path, value string)) {
 	switch x := v.(type) {
 	case map[string]any:
-		for _, k := range sortedKeys(x) {
+		for _, k := range slices.Sorted(maps.Keys(x)) {
 			p := k
 			if path != "" {
 				p = path + "." + k
@@ -96,15 +97,6 @@ func plistStrings(v any, path string, fn func(path, value string)) {
 	case string:
 		fn(path, x)
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // Typed reads of decoded plist values: a missing key or a value of another
@@ -195,7 +187,7 @@ func parseInfo(path string, m map[string]any) *Info {
 		MinimumOSVersion: firstNonEmpty(str(m, "MinimumOSVersion"), str(m, "LSMinimumSystemVersion")),
 		Usage:            map[string]string{},
 	}
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if strings.HasPrefix(k, "NS") && strings.HasSuffix(k, "UsageDescription") {
 			in.Usage[k] = fmt.Sprint(m[k])
 		}
@@ -219,7 +211,7 @@ func parseInfo(path string, m map[string]any) *Info {
 		in.ATS.ArbitraryWebContent, _ = boolean(ats, "NSAllowsArbitraryLoadsInWebContent")
 		in.ATS.ArbitraryMedia, _ = boolean(ats, "NSAllowsArbitraryLoadsForMedia")
 		domains := dict(ats, "NSExceptionDomains")
-		for _, d := range sortedKeys(domains) {
+		for _, d := range slices.Sorted(maps.Keys(domains)) {
 			e, _ := domains[d].(map[string]any)
 			ex := ATSException{Domain: d}
 			ex.IncludesSubdomains, _ = boolean(e, "NSIncludesSubdomains")
@@ -236,7 +228,7 @@ func parseInfo(path string, m map[string]any) *Info {
 			}
 			in.ATS.Exceptions = append(in.ATS.Exceptions, ex)
 		}
-		in.ATS.PinnedDomains = sortedKeys(dict(ats, "NSPinnedDomains"))
+		in.ATS.PinnedDomains = slices.Sorted(maps.Keys(dict(ats, "NSPinnedDomains")))
 	}
 	return in
 }

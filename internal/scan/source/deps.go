@@ -3,6 +3,7 @@ package source
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"net/url"
 	"path"
 	"regexp"
@@ -370,7 +371,7 @@ func PackageJSONDeps(data []byte) []Dependency {
 	}
 	var out []Dependency
 	for _, deps := range []map[string]any{doc.Dependencies, doc.DevDependencies} {
-		for _, name := range sortedKeys(deps) {
+		for _, name := range slices.Sorted(maps.Keys(deps)) {
 			v, _ := deps[name].(string)
 			line := 0
 			if i := bytes.Index(data, []byte(`"`+name+`"`)); i >= 0 {

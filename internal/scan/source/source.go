@@ -299,13 +299,3 @@ func readHead(root *os.Root, rel string, n int) ([]byte, error) {
 	}
 	return b[:k], nil
 }
-
-// sortedKeys returns a map's keys in order, for deterministic output.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
